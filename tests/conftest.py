@@ -45,3 +45,70 @@ def sandbox(sandbox_server) -> SandboxControl:
     control = SandboxControl(sandbox_server.url)
     control.reset()
     return control
+
+
+# --- the dashboard -------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(sandbox, tmp_path):
+    """The dashboard on a fresh SQLite database, talking to the sandbox over HTTP."""
+    from dashboard import create_app
+    from dashboard.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+            "CACHE_TYPE": "SimpleCache",
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "DINGTALK_API_BASE": sandbox.base_url,
+            "DINGTALK_APP_KEY": sandbox.app_key,
+            "DINGTALK_APP_SECRET": sandbox.app_secret,
+            "DINGTALK_AGENT_ID": str(sandbox.agent_id),
+            "DINGTALK_BACKOFF_BASE": 0.01,
+            "DINGTALK_TIMEOUT": 5.0,
+            "DASHBOARD_INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        from dashboard.auth.models import upsert_user
+
+        upsert_user("admin", "admin-password")
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username="admin", password="admin-password"):
+        return self._client.post(
+            "/login", data={"username": username, "password": password}, follow_redirects=False
+        )
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    """Sign-in helper; `auth.login()` signs in the test admin."""
+    return AuthActions(client)

@@ -1,0 +1,169 @@
+"""DingTalk dashboard: a web console and JSON API for the DingTalk server API."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from dashboard.config import ROOT, Config
+from dashboard.dingtalk.errors import DingTalkError
+from dashboard.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+BLUEPRINTS = (
+    ("dashboard.main", None),
+    ("dashboard.auth", None),
+    ("dashboard.ops", None),
+    ("dashboard.notifications", "/notifications"),
+    ("dashboard.directory", None),
+    ("dashboard.chats", "/chats"),
+    ("dashboard.api", "/api"),
+    ("dashboard.isv", "/isv"),
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=Config.INSTANCE_PATH,
+    )
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    ensure_instance(app)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    ensure_first_admin(app)
+    return app
+
+
+def ensure_instance(app: Flask) -> None:
+    """Create instance/ and, when none is configured, a persistent SECRET_KEY in it."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if app.config.get("CACHE_TYPE") == "FileSystemCache":
+        Path(app.config["CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app: Flask) -> None:
+    from dashboard.log import configure_logging as configure
+
+    configure(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from dashboard import i18n
+    from dashboard.services import dingtalk
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    i18n.compile_catalogs()
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=";".join(str(d) for d in i18n.translation_directories()),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    dingtalk.init_app(app)
+
+    from dashboard.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    import dashboard.models  # noqa: F401  (every table, for Alembic and create_all)
+
+
+def register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for module_name, prefix in BLUEPRINTS:
+        module = import_module(module_name)
+        app.register_blueprint(module.bp, url_prefix=prefix)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """One handler per status, rendering errors/<code>.html or JSON for the API."""
+
+    def render_error(code: int, message: str):
+        if wants_json():
+            return jsonify(success=False, msg=message), code
+        return render_template("errors/error.html", code=code, message=message), code
+
+    messages = {
+        400: lambda: _("The request was not understood."),
+        403: lambda: _("You are not allowed to do that."),
+        404: lambda: _("This page does not exist."),
+        405: lambda: _("This method is not allowed here."),
+        413: lambda: _("The request is too large."),
+        429: lambda: _("Too many requests. Please wait a moment and try again."),
+        500: lambda: _("Something went wrong on our side. The error has been logged."),
+    }
+    for code, message in messages.items():
+        app.register_error_handler(code, lambda e, c=code, m=message: render_error(c, m()))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_error(400, _("The form has expired or was not sent from this site. Please try again."))
+
+    @app.errorhandler(DingTalkError)
+    def dingtalk_error(e: DingTalkError):
+        log.warning("unhandled DingTalk error on %s: %s", request.path, e)
+        return render_error(502, _("DingTalk answered an error: %(error)s", error=str(e)))
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from dashboard.directory.names import display_dept, display_user
+
+    app.jinja_env.filters["username"] = display_user
+    app.jinja_env.filters["deptname"] = display_dept
+
+    @app.context_processor
+    def inject_globals():
+        return {"current_locale": str(get_locale()), "isv_mode": bool(app.config.get("DINGTALK_SUITE_KEY"))}
+
+
+def ensure_first_admin(app: Flask) -> None:
+    """Create or update the admin named in the environment once the tables exist."""
+    from dashboard.auth.commands import ensure_admin_from_env
+
+    with app.app_context():
+        try:
+            if inspect(db.engine).has_table("users"):
+                ensure_admin_from_env()
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            db.session.rollback()
+            log.warning("could not ensure the first admin: %s", exc.__class__.__name__)

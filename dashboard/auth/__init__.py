@@ -1,0 +1,7 @@
+"""Sign-in: dashboard users, their passwords, the login page and the CLI."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from dashboard.auth import commands, views  # noqa: E402,F401

@@ -1,0 +1,102 @@
+"""Configuration read from the environment (and a `.env` file beside app.py).
+
+Every setting has a safe default so `make run` works on a fresh clone; the
+defaults point at the local sandbox only when the run command says so
+(DINGTALK_API_BASE), never silently.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("DASHBOARD_INSTANCE_PATH", ROOT / "instance"))
+
+load_dotenv(ROOT / ".env")
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def _env_float(name: str, default: float) -> float:
+    value = _env(name)
+    return float(value) if value is not None else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults for every deployment; overridden by environment variables."""
+
+    SECRET_KEY = _env("SECRET_KEY")
+    INSTANCE_PATH = str(INSTANCE)
+
+    # DingTalk app (internal app, current or legacy credential pair)
+    DINGTALK_APP_KEY = _env("DINGTALK_APP_KEY")
+    DINGTALK_APP_SECRET = _env("DINGTALK_APP_SECRET")
+    DINGTALK_CORP_ID = _env("DINGTALK_CORP_ID")
+    DINGTALK_CORP_SECRET = _env("DINGTALK_CORP_SECRET")
+    DINGTALK_AGENT_ID = _env("DINGTALK_AGENT_ID")
+    DINGTALK_API_BASE = _env("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+    DINGTALK_TIMEOUT = _env_float("DINGTALK_TIMEOUT", 10.0)
+    DINGTALK_RATE_LIMIT = _env_float("DINGTALK_RATE_LIMIT", 20.0)  # calls/s per operation
+    DINGTALK_MAX_RETRIES = _env_int("DINGTALK_MAX_RETRIES", 3)  # throttling backoff attempts
+    DINGTALK_BACKOFF_BASE = _env_float("DINGTALK_BACKOFF_BASE", 1.0)  # seconds, doubling
+    DINGTALK_USERID_BATCH = _env_int("DINGTALK_USERID_BATCH", 100)
+    DINGTALK_DEPT_BATCH = _env_int("DINGTALK_DEPT_BATCH", 20)
+    DINGTALK_DAILY_USER_CAP = _env_int("DINGTALK_DAILY_USER_CAP", 500)
+    DINGTALK_DAILY_ALL_USER_CAP = _env_int("DINGTALK_DAILY_ALL_USER_CAP", 3)
+
+    # ISV suite (third-party mode); empty means internal-app mode
+    DINGTALK_SUITE_KEY = _env("DINGTALK_SUITE_KEY")
+    DINGTALK_SUITE_SECRET = _env("DINGTALK_SUITE_SECRET")
+    DINGTALK_SUITE_TICKET = _env("DINGTALK_SUITE_TICKET")
+    DINGTALK_CALLBACK_TOKEN = _env("DINGTALK_CALLBACK_TOKEN")
+    DINGTALK_CALLBACK_AES_KEY = _env("DINGTALK_CALLBACK_AES_KEY")
+    DASHBOARD_ENCRYPTION_KEY = _env("DASHBOARD_ENCRYPTION_KEY")
+
+    # Storage
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'dashboard.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    CACHE_TYPE = _env("CACHE_TYPE", "FileSystemCache")
+    CACHE_DIR = _env("CACHE_DIR", str(INSTANCE / "cache"))
+    CACHE_REDIS_URL = _env("CACHE_REDIS_URL")
+    CACHE_DEFAULT_TIMEOUT = _env_int("CACHE_DEFAULT_TIMEOUT", 300)
+    CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 5000)
+    DIRECTORY_SNAPSHOT_TTL = _env_int("DIRECTORY_SNAPSHOT_TTL", 3600)
+
+    # Sign-in and the API
+    DASHBOARD_ADMIN_USERNAME = _env("DASHBOARD_ADMIN_USERNAME")
+    DASHBOARD_ADMIN_PASSWORD = _env("DASHBOARD_ADMIN_PASSWORD")
+    DASHBOARD_API_TOKEN = _env("DASHBOARD_API_TOKEN")
+    API_RATE_LIMIT = _env("API_RATE_LIMIT", "120 per minute")
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    WTF_CSRF_TIME_LIMIT = None
+
+    # UI
+    BABEL_DEFAULT_LOCALE = "zh"
+    LANGUAGES = ("zh", "en")
+    BABEL_DEFAULT_TIMEZONE = _env("DASHBOARD_TIMEZONE", "Asia/Shanghai")
+
+    # Logging
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    LOG_FORMAT = _env("LOG_FORMAT", "json")

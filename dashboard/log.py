@@ -1,0 +1,114 @@
+"""Logging: one JSON (or plain) line per event, with the request id, never a secret.
+
+A filter on the root handler scrubs access tokens, app/suite secrets,
+signatures and API tokens from every record, whatever logger wrote it, so a
+careless log call elsewhere cannot leak them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import uuid
+
+from flask import Flask, g, has_request_context, request
+
+_QUERY_SECRET = re.compile(
+    r"(?i)((?:access_token|appsecret|corpsecret|suite_secret|suiteSecret|signature|"
+    r"suiteTicket|suite_ticket|permanent_code|password|token)=)[^&\s\"']+"
+)
+_JSON_SECRET = re.compile(
+    r"(?i)(\"(?:access_token|accessToken|appsecret|app_secret|corpsecret|corp_secret|"
+    r"suite_secret|password|api_token|token)\"\s*:\s*\")[^\"]+"
+)
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+
+
+class SecretValues:
+    """Exact secret values known to the app (config), scrubbed wherever they appear."""
+
+    values: set[str] = set()
+
+    @classmethod
+    def register(cls, *values: str | None) -> None:
+        cls.values.update(v for v in values if v and len(v) >= 6)
+
+
+def redact(text: str) -> str:
+    text = _QUERY_SECRET.sub(r"\1***", text)
+    text = _JSON_SECRET.sub(r"\1***", text)
+    text = _BEARER.sub(r"\1***", text)
+    for value in SecretValues.values:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Render the message once, scrub it, and keep the scrubbed text only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+class JSONFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(app: Flask) -> None:
+    SecretValues.register(
+        app.config.get("DINGTALK_APP_SECRET"),
+        app.config.get("DINGTALK_CORP_SECRET"),
+        app.config.get("DINGTALK_SUITE_SECRET"),
+        app.config.get("DASHBOARD_API_TOKEN"),
+        app.config.get("DASHBOARD_ADMIN_PASSWORD"),
+        app.config.get("SECRET_KEY"),
+        app.config.get("DASHBOARD_ENCRYPTION_KEY"),
+        app.config.get("DINGTALK_CALLBACK_AES_KEY"),
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.addFilter(RedactingFilter())
+    if app.config.get("LOG_FORMAT") == "json":
+        handler.setFormatter(JSONFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_dashboard", False):
+            root.removeHandler(existing)
+    handler._dashboard = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    for noisy in ("urllib3", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if re.fullmatch(r"[A-Za-z0-9-]{8,64}", incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def echo_request_id(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response

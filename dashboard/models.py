@@ -1,0 +1,3 @@
+"""Every table of the dashboard, imported in one place for Alembic and create_all."""
+
+from dashboard.auth.models import User  # noqa: F401

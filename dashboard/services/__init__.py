@@ -1,0 +1,1 @@
+"""Outside services reached by the dashboard, each through one small module."""
