@@ -1,0 +1,10 @@
+"""One class per oapi area, attached to ``DingTalkClient`` (``client.users.get_user(...)``)."""
+
+from .auth import AuthAPI
+from .base import BaseAPI
+from .chats import ChatAPI
+from .departments import DepartmentAPI
+from .users import UserAPI
+from .work_notices import WorkNoticeAPI
+
+__all__ = ["AuthAPI", "BaseAPI", "ChatAPI", "DepartmentAPI", "UserAPI", "WorkNoticeAPI"]

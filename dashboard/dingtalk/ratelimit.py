@@ -1,0 +1,127 @@
+"""Client-side rate limiting per (app, operation) key.
+
+DingTalk limits each app per API (about 20 QPS on the standard edition, §10 of
+the reference), so the client waits before sending rather than collecting
+90018s. ``LocalRateLimiter`` keeps its budget in the process;
+``RedisRateLimiter`` shares one budget across processes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """Blocks until a call under ``key`` is allowed."""
+
+    def acquire(self, key: str) -> None:
+        """Wait until one more call under ``key`` fits in the budget, and take it."""
+        ...
+
+
+class LocalRateLimiter:
+    """Sliding window of ``rate`` calls per ``per`` seconds for each key, in this process."""
+
+    def __init__(
+        self,
+        rate: int = 20,
+        per: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate < 1 or per <= 0:
+            raise ValueError("rate must be >= 1 and per > 0")
+        self.rate = rate
+        self.per = per
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._windows: dict[str, deque[float]] = {}
+
+    def try_acquire(self, key: str) -> float:
+        """Take a slot and return 0.0, or return the seconds to wait before trying again."""
+        with self._lock:
+            now = self._clock()
+            window = self._windows.setdefault(key, deque())
+            while window and window[0] <= now - self.per:
+                window.popleft()
+            if len(window) < self.rate:
+                window.append(now)
+                return 0.0
+            return max(window[0] + self.per - now, 1e-3)
+
+    def acquire(self, key: str) -> None:
+        while (wait := self.try_acquire(key)) > 0:
+            self._sleep(wait)
+
+    def __repr__(self) -> str:
+        return f"LocalRateLimiter(rate={self.rate}, per={self.per})"
+
+
+_SLIDING_WINDOW_LUA = """
+local key = KEYS[1]
+local rate = tonumber(ARGV[1])
+local per_us = tonumber(ARGV[2])
+local member = ARGV[3]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - per_us)
+if redis.call('ZCARD', key) < rate then
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, math.ceil(per_us / 1000) + 1000)
+  return 0
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+local wait = tonumber(oldest[2]) + per_us - now
+if wait < 1000 then wait = 1000 end
+return wait
+"""
+
+
+class RedisRateLimiter:
+    """Sliding window of ``rate`` calls per ``per`` seconds per key, shared through Redis.
+
+    One Lua script trims, counts and records atomically using the Redis server
+    clock, so every process (gunicorn workers, CLI jobs) draws on one budget.
+    """
+
+    def __init__(
+        self,
+        redis_client: Any,
+        rate: int = 20,
+        per: float = 1.0,
+        prefix: str = "dingtalk:ratelimit:",
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate < 1 or per <= 0:
+            raise ValueError("rate must be >= 1 and per > 0")
+        self.redis = redis_client
+        self.rate = rate
+        self.per = per
+        self.prefix = prefix
+        self._sleep = sleep
+        self._script = redis_client.register_script(_SLIDING_WINDOW_LUA)
+
+    def try_acquire(self, key: str) -> float:
+        """Take a slot and return 0.0, or return the seconds to wait before trying again."""
+        member = uuid.uuid4().hex
+        wait_us = self._script(
+            keys=[f"{self.prefix}{key}"],
+            args=[self.rate, int(self.per * 1_000_000), member],
+        )
+        return int(wait_us) / 1_000_000
+
+    def acquire(self, key: str) -> None:
+        while (wait := self.try_acquire(key)) > 0:
+            self._sleep(wait)
+
+    def __repr__(self) -> str:
+        return f"RedisRateLimiter(rate={self.rate}, per={self.per}, prefix={self.prefix!r})"
