@@ -1,12 +1,100 @@
-"""gunicorn settings for the dashboard: `gunicorn -c gunicorn.conf.py app:app`."""
+"""gunicorn settings for the dashboard: `gunicorn -c gunicorn.conf.py app:app`.
+
+Every value can be overridden from the environment (GUNICORN_*). The dashboard
+spends its time waiting on DingTalk, so workers are threaded (gthread): a
+thread blocked on oapi.dingtalk.com costs a few kilobytes, not a process.
+Shared state (token, rate budget, history) lives in Redis and PostgreSQL, so
+any number of workers and hosts behave as one app; see docs/deploy.md.
+"""
 
 import os
 
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
+def _longest_dingtalk_call() -> int:
+    """Seconds one client call can take: every attempt timing out plus every backoff sleep.
+
+    Mirrors the client: a token fetch, max_retries throttling retries and one
+    transport retry, each bounded by DINGTALK_TIMEOUT, with the doubling
+    backoff capped at 8 s between throttled attempts.
+    """
+    call_timeout = _env_float("DINGTALK_TIMEOUT", 10.0)
+    retries = _env_int("DINGTALK_MAX_RETRIES", 3)
+    backoff = _env_float("DINGTALK_BACKOFF_BASE", 1.0)
+    attempts = (
+        1 + retries + 1 + 1
+    )  # the call, its throttling retries, one transport retry, gettoken
+    sleeps = sum(min(8.0, backoff * 2**i) for i in range(retries))
+    return int(call_timeout * attempts + sleeps) + 1
+
+
+# Listening: nginx proxies to this address (docs/deploy.md); keep it off public interfaces.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+
+# Four processes by default, not 2*cores+1: requests wait on DingTalk, not on the CPU,
+# and DingTalk caps the whole app at ~20 calls/s per API whatever we run, so more
+# processes add memory, not throughput. Four still survive a crashed or recycled
+# worker without a gap. Each has GUNICORN_THREADS threads for concurrent requests.
+workers = _env_int("GUNICORN_WORKERS", 4)
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-graceful_timeout = 30
-accesslog = "-"
+threads = _env_int("GUNICORN_THREADS", 8)
+
+# gthread's timeout is the worker heartbeat, but keep it above the longest client
+# call so a slow DingTalk never looks like a hung worker: 10 s x 6 attempts + 7 s
+# of backoff = 68 s with the defaults. nginx's proxy_read_timeout must exceed it.
+timeout = _env_int("GUNICORN_TIMEOUT", max(60, _longest_dingtalk_call()))
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+
+# Recycle workers now and then (leaks in any library stay bounded); the jitter keeps
+# them from restarting together.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+# Trust X-Forwarded-For/-Proto only from the local nginx.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Not preloaded: each worker imports the app and builds its own database pool,
+# Redis connections and DingTalk client after the fork, so no socket is shared
+# between processes. GUNICORN_PRELOAD=1 trades that for faster start-up; the
+# post_fork hook below then drops whatever the master opened.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "").lower() in {"1", "true", "yes"}
+
+# Logs: one JSON line per request on stdout (path without the query string, which
+# could carry a token), the server's own messages as JSON on stderr.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+logger_class = "dashboard.log.GunicornLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+# The runtime control socket (gunicornc) is off unless a path is given: two
+# instances on one host would otherwise fight over $HOME/.gunicorn/gunicorn.ctl.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+proc_name = "dingtalk-dashboard"
+
+
+def post_fork(server, worker):
+    """With preload_app, drop the connections the master opened before forking."""
+    if not server.cfg.preload_app:
+        return
+    from dashboard.extensions import db
+    from dashboard.services.dingtalk import EXTENSION_KEY
+
+    app = worker.app.wsgi()
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+    app.extensions[EXTENSION_KEY]["internal"] = None

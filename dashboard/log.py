@@ -14,6 +14,7 @@ import sys
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from gunicorn import glogging
 
 _QUERY_SECRET = re.compile(
     r"(?i)((?:access_token|appsecret|corpsecret|suite_secret|suiteSecret|signature|"
@@ -56,22 +57,65 @@ class RedactingFilter(logging.Filter):
         if record.exc_info:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
-        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        fields = getattr(record, "fields", None)
+        if fields:
+            record.fields = {k: redact(v) if isinstance(v, str) else v for k, v in fields.items()}
+        if not getattr(record, "request_id", None):
+            record.request_id = g.get("request_id", "-") if has_request_context() else "-"
         return True
 
 
 class JSONFormatter(logging.Formatter):
+    """One JSON object per line; fields passed as ``extra={"fields": {...}}`` are merged in."""
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,
             "request_id": getattr(record, "request_id", "-"),
             "message": record.getMessage(),
         }
+        entry.update(getattr(record, "fields", None) or {})
         if record.exc_text:
             entry["exc"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger writing JSON lines through the redacting filter.
+
+    The access line carries the path without its query string (a token could
+    sit there) and the request id the app echoed in ``X-Request-Id``, so it
+    joins the app's own lines for the same request.
+    """
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(JSONFormatter())
+                if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                    handler.addFilter(RedactingFilter())
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if not self.access_log_enabled:
+            return
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        headers = dict((k.lower(), v) for k, v in (resp.headers or []))
+        method = environ.get("REQUEST_METHOD", "-")
+        path = environ.get("PATH_INFO", "-")
+        fields = {
+            "request_id": headers.get("x-request-id", "-"),
+            "remote": environ.get("REMOTE_ADDR", "-"),
+            "method": method,
+            "path": path,
+            "status": int(status),
+            "bytes": getattr(resp, "sent", None),
+            "duration_ms": round(request_time.total_seconds() * 1000, 1),
+        }
+        self.access_log.info("%s %s %s", method, path, status, extra={"fields": fields})
 
 
 def configure_logging(app: Flask) -> None:
@@ -106,7 +150,9 @@ def configure_logging(app: Flask) -> None:
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming if re.fullmatch(r"[A-Za-z0-9-]{8,64}", incoming) else uuid.uuid4().hex
+        g.request_id = (
+            incoming if re.fullmatch(r"[A-Za-z0-9-]{8,64}", incoming) else uuid.uuid4().hex
+        )
 
     @app.after_request
     def echo_request_id(response):
