@@ -76,6 +76,9 @@ class Config:
     CACHE_TYPE = _env("CACHE_TYPE", "FileSystemCache")
     CACHE_DIR = _env("CACHE_DIR", str(INSTANCE / "cache"))
     CACHE_REDIS_URL = _env("CACHE_REDIS_URL")
+    CACHE_KEY_PREFIX = _env("CACHE_KEY_PREFIX", "dashboard:")  # namespaces the Redis keys
+    # Shared rate budget across workers and hosts; defaults to the cache's Redis
+    DINGTALK_RATE_LIMIT_REDIS_URL = _env("DINGTALK_RATE_LIMIT_REDIS_URL")
     CACHE_DEFAULT_TIMEOUT = _env_int("CACHE_DEFAULT_TIMEOUT", 300)
     CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 5000)
     DIRECTORY_SNAPSHOT_TTL = _env_int("DIRECTORY_SNAPSHOT_TTL", 3600)
