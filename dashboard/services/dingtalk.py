@@ -7,9 +7,12 @@ store (Flask-Caching, so every worker sees one token) and the rate limiter.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app
 
 from dashboard.dingtalk import CacheTokenStore, DingTalkClient
+from dashboard.dingtalk.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from dashboard.extensions import cache
 
 EXTENSION_KEY = "dingtalk"
@@ -19,19 +22,39 @@ class NotConfigured(RuntimeError):
     """The DingTalk app credentials are missing from the configuration."""
 
 
-def build_rate_limiter(app: Flask):
-    """One budget per (app, operation): in Redis when configured, else per process."""
-    from dashboard.dingtalk.ratelimit import LocalRateLimiter, RedisRateLimiter
+def build_rate_limiter(app: Flask) -> RateLimiter:
+    """One budget per (app, operation): in Redis when configured, else per process.
 
-    rate = app.config["DINGTALK_RATE_LIMIT"]
-    redis_url = app.config.get("DINGTALK_RATE_LIMIT_REDIS_URL") or app.config.get(
-        "CACHE_REDIS_URL"
+    Redis is used when DINGTALK_RATE_LIMIT_REDIS_URL is set, or when the cache
+    itself is Redis (CACHE_TYPE=RedisCache, same server). Then every worker on
+    every host draws on one sliding window, so N workers stay under DingTalk's
+    per-app QPS. The per-process fallback is only right for a single worker.
+    """
+    cfg = app.config
+    rate = cfg["DINGTALK_RATE_LIMIT"]
+    client = _rate_limit_redis(cfg)
+    if client is None:
+        return LocalRateLimiter(rate=rate, per=1.0)
+    prefix = f"{cfg.get('CACHE_KEY_PREFIX') or ''}dingtalk:ratelimit:"
+    return RedisRateLimiter(client, rate=rate, per=1.0, prefix=prefix)
+
+
+def _rate_limit_redis(cfg) -> Any | None:
+    """A Redis client for the shared rate budget, or None when Redis is not configured."""
+    import redis
+
+    if cfg.get("DINGTALK_RATE_LIMIT_REDIS_URL"):
+        return redis.Redis.from_url(cfg["DINGTALK_RATE_LIMIT_REDIS_URL"])
+    if str(cfg.get("CACHE_TYPE") or "").lower().rsplit(".", 1)[-1] != "rediscache":
+        return None
+    if cfg.get("CACHE_REDIS_URL"):
+        return redis.Redis.from_url(cfg["CACHE_REDIS_URL"])
+    return redis.Redis(
+        host=cfg.get("CACHE_REDIS_HOST", "localhost"),
+        port=int(cfg.get("CACHE_REDIS_PORT", 6379)),
+        db=int(cfg.get("CACHE_REDIS_DB", 0)),
+        password=cfg.get("CACHE_REDIS_PASSWORD") or None,
     )
-    if redis_url and app.config.get("CACHE_TYPE", "").lower().endswith("rediscache"):
-        import redis
-
-        return RedisRateLimiter(redis.Redis.from_url(redis_url), rate=rate, per=1.0)
-    return LocalRateLimiter(rate=rate, per=1.0)
 
 
 def build_internal_client(app: Flask) -> DingTalkClient:
