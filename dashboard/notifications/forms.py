@@ -1,0 +1,414 @@
+"""Composer forms, and the reusable message piece shared with group chats.
+
+Reusable API (kept stable; the chats blueprint builds on it):
+
+- ``MessageFields``: a mixin of WTForms fields for every DingTalk msgtype
+  (text via the field ``msg``, markdown, link, action card with one button or a
+  button list, OA, image / file / voice by media_id). Mix it in before
+  ``FlaskForm``: ``class ChatMessageForm(MessageFields, FlaskForm)``. Its
+  ``validate()`` checks the chosen type's fields against the reference's limits
+  (§2.1) and the 2048-byte msg limit, with translated messages.
+- ``build_msg(form) -> dict``: the DingTalk ``msg`` object for the form's data
+  (validate the form first; on an invalid form it is a best effort, for previews).
+- ``preview_message(form) -> dict``: the JSON the preview script expects for the
+  message part (``msg``, ``size``, ``max_bytes``, ``size_text``, ``errors``).
+- Template partials ``notifications/_message_fields.html`` (the fields) and
+  ``notifications/_preview.html`` (the preview panel), and the script
+  ``static/js/composer.js`` (see its header for the markup it enhances).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from dashboard.dingtalk import messages as dtmsg
+from dashboard.dingtalk.errors import InvalidMessage
+
+MSGTYPE_CHOICES = [
+    ("text", _l("Text")),
+    ("markdown", _l("Markdown")),
+    ("link", _l("Link")),
+    ("action_card", _l("Action card")),
+    ("oa", _l("OA message")),
+    ("image", _l("Image")),
+    ("file", _l("File")),
+    ("voice", _l("Voice")),
+]
+
+_HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
+
+#: Per msgtype: (field name, required, max characters or None), from §2.1 of the reference.
+FIELD_RULES: dict[str, list[tuple[str, bool, int | None]]] = {
+    "text": [("msg", True, None)],
+    "markdown": [("markdown_title", True, None), ("markdown_text", True, dtmsg.MARKDOWN_TEXT_MAX)],
+    "link": [
+        ("link_message_url", True, None),
+        ("link_pic_url", True, None),
+        ("link_title", True, dtmsg.LINK_TITLE_MAX),
+        ("link_text", True, dtmsg.LINK_TEXT_MAX),
+    ],
+    "action_card": [
+        ("card_title", True, dtmsg.CARD_TITLE_MAX),
+        ("card_markdown", True, dtmsg.CARD_MARKDOWN_MAX),
+    ],
+    "oa": [
+        ("oa_message_url", True, None),
+        ("oa_pc_message_url", False, None),
+        ("oa_head_bgcolor", True, None),
+        ("oa_head_text", True, dtmsg.OA_HEAD_TEXT_MAX),
+    ],
+    "image": [("media_id", True, None)],
+    "file": [("media_id", True, None)],
+    "voice": [("media_id", True, None), ("voice_duration", True, None)],
+}
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
+
+
+class MessageFields:
+    """WTForms fields for one DingTalk message of any type (mix in before FlaskForm)."""
+
+    msgtype = SelectField(_l("Message type"), choices=MSGTYPE_CHOICES, default="text")
+    msg = TextAreaField(_l("Text"), validators=[Optional()], render_kw={"rows": 4})
+
+    markdown_title = StringField(_l("Title (shown in the conversation list)"))
+    markdown_text = TextAreaField(_l("Markdown text"), render_kw={"rows": 6})
+
+    link_message_url = StringField(_l("Link URL"))
+    link_pic_url = StringField(_l("Picture (URL or media_id)"))
+    link_title = StringField(_l("Title"))
+    link_text = TextAreaField(_l("Description"), render_kw={"rows": 3})
+
+    card_title = StringField(_l("Card title"))
+    card_markdown = TextAreaField(_l("Card text (markdown)"), render_kw={"rows": 5})
+    card_style = RadioField(
+        _l("Buttons"),
+        choices=[("single", _l("One button")), ("buttons", _l("Button list"))],
+        default="single",
+    )
+    card_single_title = StringField(_l("Button title"))
+    card_single_url = StringField(_l("Button URL"))
+    card_buttons = TextAreaField(
+        _l("Buttons, one per line: title | URL"),
+        render_kw={"rows": 3, "placeholder": "同意 | https://example.com/ok"},
+    )
+    card_btn_orientation = SelectField(
+        _l("Button layout"),
+        choices=[("0", _l("Vertical")), ("1", _l("Horizontal"))],
+        default="0",
+    )
+
+    oa_message_url = StringField(_l("Message URL"))
+    oa_pc_message_url = StringField(_l("Message URL on PC (optional)"))
+    oa_head_bgcolor = StringField(_l("Header colour (ARGB, 8 hex digits)"), default="FFBBBBBB")
+    oa_head_text = StringField(_l("Header text"))
+    oa_status_value = StringField(_l("Status bar text (optional)"))
+    oa_status_bg = StringField(_l("Status bar colour (optional)"))
+    oa_title = StringField(_l("Body title"))
+    oa_content = TextAreaField(_l("Body content"), render_kw={"rows": 3})
+    oa_form = TextAreaField(
+        _l("Form rows, one per line: key: value"),
+        render_kw={"rows": 3, "placeholder": "姓名: 张三"},
+    )
+    oa_rich_num = StringField(_l("Highlighted number (optional)"))
+    oa_rich_unit = StringField(_l("Unit (optional)"))
+    oa_image = StringField(_l("Body image media_id (optional)"))
+    oa_file_count = StringField(_l("Attachment count (optional)"))
+    oa_author = StringField(_l("Author (optional)"))
+
+    media_id = StringField(_l("media_id"))
+    voice_duration = StringField(_l("Duration in seconds (1-59)"))
+
+    def validate(self, extra_validators=None) -> bool:
+        self.form_errors = []
+        ok = super().validate(extra_validators)
+        return self.validate_message() and ok
+
+    def validate_message(self) -> bool:
+        """Check the chosen msgtype's fields and the whole msg's size; errors land on fields."""
+        msgtype = self.msgtype.data
+        ok = True
+        for name, required, max_len in FIELD_RULES.get(msgtype, []):
+            field = getattr(self, name)
+            value = _text(field)
+            if required and not value:
+                field.errors.append(_("This field is required."))
+                ok = False
+            elif max_len is not None and len(value) > max_len:
+                field.errors.append(
+                    _("At most %(max)d characters (now %(count)d).", max=max_len, count=len(value))
+                )
+                ok = False
+        checker = getattr(self, f"_check_{msgtype}", None)
+        if checker is not None:
+            ok = checker() and ok
+        if not ok:
+            return False
+        msg = build_msg(self)
+        size = dtmsg.msg_size(msg)
+        if size > dtmsg.MAX_MSG_BYTES:
+            self.form_errors.append(
+                _(
+                    "The message is %(size)d bytes; DingTalk accepts at most %(max)d bytes.",
+                    size=size,
+                    max=dtmsg.MAX_MSG_BYTES,
+                )
+            )
+            return False
+        try:
+            dtmsg.validate_msg(msg)
+        except InvalidMessage as exc:
+            self.form_errors.append(_("The message is not valid: %(reason)s", reason=str(exc)))
+            return False
+        return True
+
+    def _check_action_card(self) -> bool:
+        ok = True
+        if self.card_style.data == "buttons":
+            if self.card_btn_orientation.data not in ("0", "1"):
+                self.card_btn_orientation.errors.append(_("Choose vertical or horizontal."))
+                ok = False
+            try:
+                buttons = parse_buttons(self.card_buttons.data)
+            except ValueError as exc:
+                self.card_buttons.errors.append(str(exc))
+                return False
+            if not buttons:
+                self.card_buttons.errors.append(_("Add at least one button."))
+                return False
+            for title, url in buttons:
+                if len(title) > dtmsg.CARD_BUTTON_TITLE_MAX:
+                    self.card_buttons.errors.append(
+                        _(
+                            "Button title “%(title)s” is longer than %(max)d characters.",
+                            title=title,
+                            max=dtmsg.CARD_BUTTON_TITLE_MAX,
+                        )
+                    )
+                    ok = False
+                if len(url) > dtmsg.CARD_URL_MAX:
+                    self.card_buttons.errors.append(
+                        _("Button URLs are at most %(max)d characters.", max=dtmsg.CARD_URL_MAX)
+                    )
+                    ok = False
+            return ok
+        rules = (
+            (self.card_single_title, dtmsg.CARD_BUTTON_TITLE_MAX),
+            (self.card_single_url, dtmsg.CARD_URL_MAX),
+        )
+        for field, max_len in rules:
+            value = _text(field)
+            if not value:
+                field.errors.append(_("This field is required."))
+                ok = False
+            elif len(value) > max_len:
+                field.errors.append(
+                    _("At most %(max)d characters (now %(count)d).", max=max_len, count=len(value))
+                )
+                ok = False
+        return ok
+
+    def _check_oa(self) -> bool:
+        ok = True
+        bgcolor = _text(self.oa_head_bgcolor)
+        if bgcolor and not _HEX8.fullmatch(bgcolor):
+            self.oa_head_bgcolor.errors.append(
+                _("Use 8 hex digits, alpha first and without 0x, e.g. FFBBBBBB.")
+            )
+            ok = False
+        try:
+            rows = parse_form_rows(self.oa_form.data)
+        except ValueError as exc:
+            self.oa_form.errors.append(str(exc))
+            return False
+        if len(rows) > dtmsg.OA_FORM_MAX:
+            self.oa_form.errors.append(
+                _("At most %(max)d form rows (now %(count)d).", max=dtmsg.OA_FORM_MAX, count=len(rows))
+            )
+            ok = False
+        body = (_text(self.oa_title), _text(self.oa_content), rows, _text(self.oa_rich_num))
+        if not any(body):
+            self.oa_content.errors.append(_("Give the body a title, content or form rows."))
+            ok = False
+        count = _text(self.oa_file_count)
+        if count and not count.isdigit():
+            self.oa_file_count.errors.append(_("Must be a whole number."))
+            ok = False
+        return ok
+
+    def _check_voice(self) -> bool:
+        value = _text(self.voice_duration)
+        if not value:
+            return False
+        if not value.isdigit() or not 1 <= int(value) <= dtmsg.VOICE_DURATION_MAX:
+            self.voice_duration.errors.append(
+                _(
+                    "Must be a whole number of seconds from 1 to %(max)d.",
+                    max=dtmsg.VOICE_DURATION_MAX,
+                )
+            )
+            return False
+        return True
+
+
+def parse_buttons(text: str | None) -> list[tuple[str, str]]:
+    """Lines of ``title | url`` into pairs; raises ValueError naming a malformed line."""
+    buttons = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        title, sep, url = line.partition("|")
+        if not sep or not title.strip() or not url.strip():
+            raise ValueError(_("Write each button as “title | URL”: %(line)s", line=line.strip()))
+        buttons.append((title.strip(), url.strip()))
+    return buttons
+
+
+def parse_form_rows(text: str | None) -> list[dict[str, str]]:
+    """Lines of ``key: value`` into OA form rows (the key keeps its colon, as DingTalk shows it)."""
+    rows = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        match = re.match(r"\s*([^:：]+[:：])\s*(.*)$", line)
+        if not match:
+            raise ValueError(_("Write each row as “key: value”: %(line)s", line=line.strip()))
+        rows.append({"key": match.group(1).strip(), "value": match.group(2).strip()})
+    return rows
+
+
+def _drop_empty(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v not in (None, "", [], {})}
+
+
+def build_msg(form: MessageFields) -> dict[str, Any]:
+    """The DingTalk ``msg`` object for the form's current data (validate the form first)."""
+    t = form.msgtype.data or "text"
+    if t == "text":
+        return {"msgtype": "text", "text": {"content": form.msg.data or ""}}
+    if t == "markdown":
+        return {
+            "msgtype": "markdown",
+            "markdown": {"title": _text(form.markdown_title), "text": form.markdown_text.data or ""},
+        }
+    if t == "link":
+        return {
+            "msgtype": "link",
+            "link": {
+                "messageUrl": _text(form.link_message_url),
+                "picUrl": _text(form.link_pic_url),
+                "title": _text(form.link_title),
+                "text": form.link_text.data or "",
+            },
+        }
+    if t == "action_card":
+        card: dict[str, Any] = {"title": _text(form.card_title), "markdown": form.card_markdown.data or ""}
+        if form.card_style.data == "buttons":
+            try:
+                buttons = parse_buttons(form.card_buttons.data)
+            except ValueError:
+                buttons = []
+            card["btn_orientation"] = form.card_btn_orientation.data or "0"
+            card["btn_json_list"] = [{"title": title, "action_url": url} for title, url in buttons]
+        else:
+            card["single_title"] = _text(form.card_single_title)
+            card["single_url"] = _text(form.card_single_url)
+        return {"msgtype": "action_card", "action_card": card}
+    if t == "oa":
+        try:
+            rows = parse_form_rows(form.oa_form.data)
+        except ValueError:
+            rows = []
+        oa: dict[str, Any] = {
+            "message_url": _text(form.oa_message_url),
+            "pc_message_url": _text(form.oa_pc_message_url),
+            "head": {"bgcolor": _text(form.oa_head_bgcolor), "text": _text(form.oa_head_text)},
+            "status_bar": _drop_empty(
+                {"status_value": _text(form.oa_status_value), "status_bg": _text(form.oa_status_bg)}
+            ),
+            "body": _drop_empty(
+                {
+                    "title": _text(form.oa_title),
+                    "form": rows,
+                    "rich": _drop_empty(
+                        {"num": _text(form.oa_rich_num), "unit": _text(form.oa_rich_unit)}
+                    ),
+                    "content": form.oa_content.data or "",
+                    "image": _text(form.oa_image),
+                    "file_count": _text(form.oa_file_count),
+                    "author": _text(form.oa_author),
+                }
+            ),
+        }
+        return {"msgtype": "oa", "oa": _drop_empty(oa) | {"head": oa["head"], "body": oa["body"]}}
+    if t in ("image", "file"):
+        return {"msgtype": t, t: {"media_id": _text(form.media_id)}}
+    if t == "voice":
+        return {
+            "msgtype": "voice",
+            "voice": {"media_id": _text(form.media_id), "duration": _text(form.voice_duration)},
+        }
+    return {"msgtype": t, t: {}}
+
+
+def preview_message(form: MessageFields) -> dict[str, Any]:
+    """The message half of a preview reply: msg, its size and the field errors so far."""
+    valid = form.validate()
+    msg = build_msg(form)
+    size = dtmsg.msg_size(msg)
+    errors = {name: list(errs) for name, errs in form.errors.items() if name and errs}
+    return {
+        "valid": valid,
+        "msg": msg,
+        "size": size,
+        "max_bytes": dtmsg.MAX_MSG_BYTES,
+        "size_text": _("%(size)d / %(max)d bytes", size=size, max=dtmsg.MAX_MSG_BYTES),
+        "errors": errors,
+        "form_errors": list(form.form_errors),
+    }
+
+
+class ComposeForm(MessageFields, FlaskForm):
+    """The work-notification composer: recipients, message, nonce and the confirm step."""
+
+    userid_list = TextAreaField(
+        _l("Users (userids, comma or newline separated)"),
+        render_kw={"rows": 3, "data-picker": "users", "placeholder": "u0001, u0002"},
+    )
+    dept_id_list = TextAreaField(
+        _l("Departments (department ids, comma or newline separated)"),
+        render_kw={"rows": 2, "data-picker": "depts", "placeholder": "2, 3"},
+    )
+    to_all_user = BooleanField(_l("Everyone in the company"))
+    nonce = HiddenField()
+    confirm = BooleanField(_l("I have read the warnings: send anyway"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return self.validate_recipients() and ok
+
+    def validate_recipients(self) -> bool:
+        """At least one recipient selector; department ids must be numbers."""
+        from dashboard.notifications.service import parse_dept_ids, parse_userids
+
+        users = parse_userids(self.userid_list.data)
+        try:
+            depts = parse_dept_ids(self.dept_id_list.data)
+        except ValueError as exc:
+            self.dept_id_list.errors.append(str(exc))
+            return False
+        if not (users or depts or self.to_all_user.data):
+            self.form_errors.append(
+                _("At least one of userid_list, dept_id_list and to_all_user is required.")
+            )
+            return False
+        return True

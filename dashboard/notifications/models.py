@@ -1,0 +1,151 @@
+"""Send history: one Send per composer submission, one SendTask per asyncsend_v2 call.
+
+A Send is written (state ``submitting``) and committed before DingTalk is
+called, so a crash or timeout mid-call still leaves a trace; it then moves to
+``submitted`` / ``partial`` / ``failed`` / ``unknown``, later ``completed`` or
+``recalled``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dashboard.extensions import db
+
+SEND_STATES = ("submitting", "submitted", "partial", "failed", "unknown", "completed", "recalled")
+#: getsendresult and recall only work for tasks of the last 24 hours.
+RESULT_WINDOW = timedelta(hours=24)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+class Send(db.Model):
+    """One work notification as the admin (or an API caller) sent it."""
+
+    __tablename__ = "notification_sends"
+    __table_args__ = (Index("ix_notification_sends_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sender: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(10), default="web")
+    api_token_name: Mapped[str | None] = mapped_column(String(80))
+    userid_list: Mapped[str] = mapped_column(Text, default="")
+    dept_id_list: Mapped[str] = mapped_column(Text, default="")
+    to_all_user: Mapped[bool] = mapped_column(default=False)
+    msgtype: Mapped[str] = mapped_column(String(20))
+    msg_json: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(12), default="submitting", index=True)
+    error_code: Mapped[int | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(String(64), unique=True)
+    completed_at: Mapped[datetime | None]
+    recalled_at: Mapped[datetime | None]
+
+    tasks: Mapped[list[SendTask]] = relationship(
+        back_populates="send", order_by="SendTask.batch_no", cascade="all, delete-orphan"
+    )
+    recalls: Mapped[list[Recall]] = relationship(
+        back_populates="send", order_by="Recall.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def msg(self) -> dict[str, Any]:
+        return json.loads(self.msg_json)
+
+    @property
+    def userids(self) -> list[str]:
+        return _split(self.userid_list)
+
+    @property
+    def dept_ids(self) -> list[int]:
+        return [int(v) for v in _split(self.dept_id_list)]
+
+    @property
+    def within_result_window(self) -> bool:
+        """True while getsendresult and recall still accept this send's tasks."""
+        return utcnow() - self.created_at < RESULT_WINDOW
+
+    @property
+    def summary(self) -> str:
+        """A short plain-text line of the message, for lists."""
+        msg = self.msg
+        body = msg.get(self.msgtype) or {}
+        for key in ("content", "title", "text", "markdown"):
+            if isinstance(body.get(key), str) and body[key].strip():
+                return body[key].strip()[:80]
+        if isinstance(body.get("body"), dict):
+            return str(body["body"].get("title") or body["body"].get("content") or "")[:80]
+        return body.get("media_id", "") if isinstance(body.get("media_id"), str) else ""
+
+    def __repr__(self) -> str:
+        return f"<Send {self.id} {self.state}>"
+
+
+class SendTask(db.Model):
+    """One asyncsend_v2 call of a Send (a batch of at most 100 users / 20 departments)."""
+
+    __tablename__ = "notification_send_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("notification_sends.id"), index=True)
+    batch_no: Mapped[int] = mapped_column(default=1)
+    userid_list: Mapped[str] = mapped_column(Text, default="")
+    dept_id_list: Mapped[str] = mapped_column(Text, default="")
+    to_all_user: Mapped[bool] = mapped_column(default=False)
+    #: submitting, submitted, failed, unknown, recalled
+    state: Mapped[str] = mapped_column(String(12), default="submitting")
+    task_id: Mapped[int | None] = mapped_column(BigInteger)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[int | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    #: DingTalk's progress: percent 0-100 and status 0 (not started), 1 (running), 2 (done)
+    progress: Mapped[int] = mapped_column(default=0)
+    status: Mapped[int] = mapped_column(default=0)
+    result_json: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime | None]
+    recalled_at: Mapped[datetime | None]
+
+    send: Mapped[Send] = relationship(back_populates="tasks")
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        return json.loads(self.result_json) if self.result_json else None
+
+    @property
+    def userids(self) -> list[str]:
+        return _split(self.userid_list)
+
+    @property
+    def dept_ids(self) -> list[int]:
+        return [int(v) for v in _split(self.dept_id_list)]
+
+
+class Recall(db.Model):
+    """One recall attempt of one task (topapi/message/corpconversation/recall)."""
+
+    __tablename__ = "notification_recalls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("notification_sends.id"), index=True)
+    task_id: Mapped[int] = mapped_column(BigInteger)
+    user: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ok: Mapped[bool] = mapped_column(default=False)
+    error_code: Mapped[int | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    send: Mapped[Send] = relationship(back_populates="recalls")
