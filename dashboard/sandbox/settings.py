@@ -1,0 +1,192 @@
+"""Every knob of the emulator in one dataclass.
+
+Behaviour the reference marks "(unverified)" is a setting here, so tests on
+either side can pin the variant they rely on. `SandboxSettings()` holds the
+documented defaults; `SandboxSettings.from_env()` overlays `DINGTALK_*`
+credentials and `SANDBOX_<FIELD>` values from the environment. Every field can
+also be changed at runtime through `POST /_sandbox/knobs`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, get_args, get_type_hints
+
+DEFAULT_APP_KEY = "dingsandboxkey"
+DEFAULT_APP_SECRET = "sandbox-secret"
+DEFAULT_CORP_ID = "dingsandboxcorp"
+DEFAULT_CORP_SECRET = "sandbox-corp-secret"
+DEFAULT_AGENT_ID = 100001
+
+# Credential fields that also read the client's own environment variable names.
+CREDENTIAL_ENV = {
+    "app_key": "DINGTALK_APP_KEY",
+    "app_secret": "DINGTALK_APP_SECRET",
+    "corp_id": "DINGTALK_CORP_ID",
+    "corp_secret": "DINGTALK_CORP_SECRET",
+    "agent_id": "DINGTALK_AGENT_ID",
+}
+
+DEFAULT_AUTH_USER_FIELDS = (
+    "jobnumber",
+    "isLeader",
+    "name",
+    "position",
+    "isAdmin",
+    "avatar",
+    "department",
+    "userid",
+    "deviceId",
+    "isHide",
+)
+
+
+@dataclass
+class SandboxSettings:
+    """Credentials, limits, protocol variants and timing of the emulator."""
+
+    # Credentials (sandbox test values, never real ones).
+    app_key: str = DEFAULT_APP_KEY
+    app_secret: str = DEFAULT_APP_SECRET
+    corp_id: str = DEFAULT_CORP_ID
+    corp_secret: str = DEFAULT_CORP_SECRET
+    agent_id: int = DEFAULT_AGENT_ID
+
+    # Tokens (§0.2, §1).
+    token_ttl: int = 7200
+    expired_token_errcode: int = 40014  # 42001 is the other documented answer
+    ip_allowlist: tuple[str, ...] = ()  # empty = any caller IP; else 60020 on gettoken
+
+    # Envelopes (§0.1, §12.2).
+    wrap_topapi_errors: bool = True
+    topapi_wrapped_codes: tuple[int, ...] = (40014, 42001, 40001, 33001, 41001, 60011, 43007)
+    enforce_http_method: bool = False  # unverified: 43001/43002 on a wrong verb
+    enforce_content_type: bool = True  # classic POST needs application/json (43004)
+
+    # Work notices (§2).
+    userid_list_max: int = 100  # unverified: the Java SDK allows 5000
+    dept_id_list_max: int = 20  # unverified: the Java SDK allows 500
+    msg_max_bytes: int = 2048
+    daily_per_user_cap: int = 500
+    to_all_user_daily_max: int = 3
+    to_all_user_forbidden_code: str = "143105"
+    task_retention_seconds: int = 86400  # unverified: 24 h vs 7 days
+    unknown_task_errcode: int = 400002  # unverified
+    recall_window_seconds: int = 86400
+    status_bar_window_seconds: int = 7 * 86400
+    task_start_delay: float = 1.0  # seconds at status 0
+    task_duration: float = 4.0  # seconds from status 1 to status 2
+    notice_read_ratio: float = 0.8  # share of recipients who eventually read
+    notice_read_spread: float = 3600.0  # reads spread over this many seconds after delivery
+
+    # Contacts (§3-5).
+    fetch_child_default: bool = True  # unverified
+    list_includes_self: bool = False  # unverified: department/list returns the queried dept
+    listbypage_size_max: int = 100
+    scope_authed_dept: tuple[int, ...] = (1,)
+    scope_authed_user: tuple[str, ...] = ()
+    scope_auth_user_field: tuple[str, ...] = DEFAULT_AUTH_USER_FIELDS
+
+    # Chats (§6).
+    chat_name_max: int = 20
+    chat_create_members_max: int = 40
+    chat_members_max: int = 1000
+    read_list_size_max: int = 100
+    read_list_stuck: bool = False  # getReadList returns the same cursor again
+    unknown_chat_errcode: int = 60121  # unverified: generic not-found
+    chat_read_ratio: float = 0.9
+    chat_read_spread: float = 600.0
+
+    # Rate limits (§10).
+    qps_limit: int = 40  # per (app, API), sliding 1 s window -> 90018 (0 = off)
+    qpm_limit: int = 1500  # per (app, API), sliding 60 s window -> 90006 (0 = off)
+    global_limit: int = 0  # all apps on one API per global_window -> 90002 (0 = off)
+    global_window: float = 60.0
+    ip_limit: int = 10000  # calls per ip_window from one IP before a ban (0 = off)
+    ip_window: float = 20.0
+    ip_ban_seconds: float = 300.0
+    ip_ban: bool = False  # force the IP-ban reply on every oapi call
+    ip_ban_style: str = "x5"  # "x5" (deny JSON object) or "html" (block page)
+
+    # ISV (§7): reserved for the isv module.
+    isv_token_refetch_new: bool = True  # get_corp_token re-fetch returns a new token
+    isv_old_token_valid: bool = True  # unverified: the previous ISV token keeps working
+
+    # Logging.
+    log_requests: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxSettings:
+        """Defaults overlaid with DINGTALK_* credentials and SANDBOX_<FIELD> variables."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, var in CREDENTIAL_ENV.items():
+            if env.get(var):
+                values[name] = env[var]
+        for name in knob_names():
+            var = f"SANDBOX_{name.upper()}"
+            if var in env:
+                values[name] = env[var]
+        return cls().updated(values)
+
+    def updated(self, values: Mapping[str, Any]) -> SandboxSettings:
+        """A copy with `values` applied, each coerced to the field's type.
+
+        Raises KeyError for an unknown field and ValueError for a bad value.
+        """
+        defaults = SandboxSettings()
+        coerced: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in knob_names():
+                raise KeyError(name)
+            coerced[name] = coerce_value(getattr(defaults, name), value, _element_type(name))
+        return dataclasses.replace(self, **coerced)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly view of every knob."""
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in dataclasses.asdict(self).items()
+        }
+
+
+def knob_names() -> list[str]:
+    """Names of the fields that can be set from the environment or at runtime."""
+    return [f.name for f in dataclasses.fields(SandboxSettings)]
+
+
+def _element_type(name: str) -> type:
+    """Element type of a tuple field (int or str); str for scalar fields."""
+    args = get_args(get_type_hints(SandboxSettings)[name])
+    return int if args and args[0] is int else str
+
+
+def coerce_value(default: Any, value: Any, element: type = str) -> Any:
+    """Coerce an env string or JSON value to the type of `default`."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"not a boolean: {value!r}")
+    if isinstance(default, int):
+        if isinstance(value, bool):
+            raise ValueError(f"not an integer: {value!r}")
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            items = [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            items = list(value)
+        return tuple(element(i) for i in items)
+    if isinstance(default, str):
+        return str(value)
+    return value
