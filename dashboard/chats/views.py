@@ -1,18 +1,130 @@
-"""Placeholder routes; replaced by the chats work."""
+"""Group chat pages: create, list the remembered ones, open one, send into it, read lists."""
 
-from flask import render_template
-from flask_login import login_required
+from __future__ import annotations
 
-from dashboard.chats import bp
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from dashboard.chats import bp, service
+from dashboard.chats.forms import SETTING_TEXT, ChatMessageForm, NewChatForm, OpenChatForm
+from dashboard.chats.models import ChatMessage
+from dashboard.dingtalk.errors import DingTalkError
+from dashboard.extensions import db
+from dashboard.notifications.forms import build_msg, preview_message
+
+
+@bp.context_processor
+def chat_helpers():
+    return {"explain": service.explain, "setting_text": SETTING_TEXT}
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render_template("placeholder.html")
+    return render_template(
+        "chats/index.html", chats=service.remembered_chats(), open_form=OpenChatForm()
+    )
 
 
-@bp.route("/new")
+@bp.route("/open")
+@login_required
+def open_chat():
+    form = OpenChatForm(formdata=request.args)
+    if form.validate():
+        return redirect(url_for("chats.show", chatid=form.chatid.data.strip()))
+    return render_template(
+        "chats/index.html", chats=service.remembered_chats(), open_form=form
+    ), 400
+
+
+@bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    return render_template("placeholder.html")
+    form = NewChatForm()
+    failure = None
+    if form.validate_on_submit():
+        try:
+            chat = service.create_chat(
+                name=form.name.data,
+                owner=form.owner.data,
+                useridlist=form.useridlist.data,
+                settings=form.settings(),
+                created_by=current_user.username,
+            )
+        except service.ValidationError as exc:
+            _attach_errors(form, exc)
+        except DingTalkError as exc:
+            failure = service.explain(exc)
+        else:
+            flash(_("Chat “%(name)s” created.", name=chat.name), "success")
+            return redirect(url_for("chats.show", chatid=chat.chatid))
+    return render_template("chats/new.html", form=form, failure=failure)
+
+
+@bp.route("/<chatid>", methods=["GET", "POST"])
+@login_required
+def show(chatid: str):
+    form = ChatMessageForm()
+    send_failure = None
+    if form.validate_on_submit():
+        try:
+            service.send_chat_message(
+                chatid=chatid, msg=build_msg(form), sender=current_user.username
+            )
+        except service.ValidationError as exc:
+            form.form_errors.append(str(exc))
+        except DingTalkError as exc:
+            send_failure = service.explain(exc)
+        else:
+            flash(_("Message sent into the chat."), "success")
+            return redirect(url_for("chats.show", chatid=chatid))
+    info, chat_failure = None, None
+    try:
+        info = service.get_chat_info(chatid)
+    except DingTalkError as exc:
+        chat_failure = service.explain(exc)
+    return render_template(
+        "chats/show.html",
+        chatid=chatid,
+        info=info,
+        chat_failure=chat_failure,
+        record=service.find_chat(chatid),
+        messages=service.chat_messages(chatid),
+        form=form,
+        send_failure=send_failure,
+    )
+
+
+@bp.route("/<chatid>/preview", methods=["POST"])
+@login_required
+def preview(chatid: str):
+    return jsonify(preview_message(ChatMessageForm()))
+
+
+@bp.route("/<chatid>/messages/<int:message_pk>")
+@login_required
+def read_list(chatid: str, message_pk: int):
+    message = db.session.get(ChatMessage, message_pk)
+    if message is None or message.chatid != chatid:
+        abort(404)
+    status, failure = None, None
+    try:
+        status = service.read_status(message)
+    except service.ValidationError as exc:
+        failure = str(exc)
+    except DingTalkError as exc:
+        failure = service.explain(exc)
+    return render_template(
+        "chats/read_list.html", chatid=chatid, message=message, status=status, failure=failure
+    )
+
+
+def _attach_errors(form, exc: service.ValidationError) -> None:
+    """Put the service's rule violations next to the matching fields."""
+    for field, message in exc.errors.items():
+        target = form._fields.get(field)
+        if target is not None:
+            target.errors = [*target.errors, str(message)]
+        else:
+            form.form_errors.append(str(message))

@@ -1,0 +1,83 @@
+"""What the console remembers about group chats.
+
+DingTalk has no "list my chats" and no "list messages" call, so every chat
+created here and every message sent into a chat is recorded, failures included
+(with DingTalk's errcode and errmsg), or the admin would lose track of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dashboard.auth.models import utcnow
+from dashboard.extensions import db
+
+
+class Chat(db.Model):
+    """One chat/create attempt; `chatid` is set when DingTalk created the chat."""
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chatid: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    open_conversation_id: Mapped[str | None] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(40))
+    owner: Mapped[str] = mapped_column(String(64))
+    members: Mapped[list[str]] = mapped_column(JSON, default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    errcode: Mapped[int | None]
+    errmsg: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def ok(self) -> bool:
+        return self.chatid is not None
+
+    def __repr__(self) -> str:
+        return f"<Chat {self.chatid or 'failed'} {self.name!r}>"
+
+
+class ChatMessage(db.Model):
+    """One chat/send attempt; `message_id` is DingTalk's (encrypted, with `+ / =`)."""
+
+    __tablename__ = "chat_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chatid: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    msgtype: Mapped[str] = mapped_column(String(20))
+    msg: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sender: Mapped[str] = mapped_column(String(80))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    errcode: Mapped[int | None]
+    errmsg: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def ok(self) -> bool:
+        return self.message_id is not None
+
+    @property
+    def summary(self) -> str:
+        """A one-line description of the message for lists."""
+        body = self.msg.get(self.msgtype) if isinstance(self.msg, dict) else None
+        if not isinstance(body, dict):
+            return ""
+        for key in ("content", "title", "text", "markdown", "media_id"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:80]
+        inner = body.get("body")
+        if isinstance(inner, dict):
+            for key in ("title", "content"):
+                value = inner.get(key)
+                if isinstance(value, str) and value.strip():
+                    return value.strip()[:80]
+        return ""
+
+    def __repr__(self) -> str:
+        return f"<ChatMessage {self.id} {self.chatid} {self.msgtype}>"

@@ -1,0 +1,263 @@
+"""Group chats: the rules, the DingTalk calls and the records, for views and the JSON API.
+
+Local rules (name length, owner among the members, 40 members per create) are
+checked before DingTalk is called, so invalid input never costs a call. Every
+attempt that reaches DingTalk is recorded, failed ones with errcode and errmsg.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from dashboard.chats.models import Chat, ChatMessage
+from dashboard.dingtalk.errors import (
+    ApiError,
+    DingTalkError,
+    InvalidMessage,
+    NotFound,
+    PaginationError,
+    PermissionDenied,
+    Throttled,
+    TokenError,
+    TransportError,
+)
+from dashboard.dingtalk.messages import validate_msg
+from dashboard.extensions import db
+from dashboard.services.dingtalk import get_client
+
+NAME_MAX = 20
+CREATE_MEMBERS_MAX = 40
+USERID_MAX = 64
+READ_LIST_PAGE_MAX = 100
+#: The optional chat/create settings offered by the console (all 0/1 on the wire).
+SETTINGS = (
+    "showHistoryType",
+    "searchable",
+    "validationType",
+    "mentionAllAuthority",
+    "managementType",
+    "chatBannedType",
+)
+_SEPARATORS = re.compile(r"[\s,，;；、]+")
+
+# DingTalk codes that the console explains in words (§6 and the global error table).
+CHAT_MEMBER_LIMIT = 49005
+CHAT_OWNER_NOT_MEMBER = 49006
+CHAT_CREATE_LIMIT = 49007
+OPERATOR_NOT_OWNER = 49003
+USER_NOT_FOUND = (60121, 33012, 60003)
+
+
+class ValidationError(ValueError):
+    """Input broke a local rule; `errors` maps each field to a translated message."""
+
+    def __init__(self, errors: Mapping[str, Any]) -> None:
+        self.errors = dict(errors)
+        self.field, self.message = next(iter(self.errors.items()))
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "; ".join(str(message) for message in self.errors.values())
+
+
+def parse_userids(value: str | Iterable[str] | None) -> list[str]:
+    """Userids from text (commas, spaces or newlines) or a list, trimmed, duplicates dropped."""
+    if value is None:
+        return []
+    items = _SEPARATORS.split(value) if isinstance(value, str) else [str(v) for v in value]
+    seen: dict[str, None] = {}
+    for item in items:
+        item = item.strip()
+        if item:
+            seen.setdefault(item, None)
+    return list(seen)
+
+
+def check_chat(
+    *, name: str | None, owner: str | None, useridlist: str | Iterable[str] | None
+) -> tuple[str, str, list[str]]:
+    """Apply the chat/create rules; return (name, owner, members) or raise ValidationError."""
+    errors: dict[str, Any] = {}
+    name = (name or "").strip()
+    owner = (owner or "").strip()
+    members = parse_userids(useridlist)
+    if not name:
+        errors["name"] = _l("Enter a name for the chat.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _l(
+            "The chat name must be 1 to %(max)s characters; this one has %(count)s.",
+            max=NAME_MAX,
+            count=len(name),
+        )
+    if not members:
+        errors["useridlist"] = _l("Enter at least one member.")
+    elif len(members) > CREATE_MEMBERS_MAX:
+        errors["useridlist"] = _l(
+            "A chat can be created with at most %(max)s members; there are %(count)s.",
+            max=CREATE_MEMBERS_MAX,
+            count=len(members),
+        )
+    elif any(len(userid) > USERID_MAX for userid in members):
+        errors["useridlist"] = _l("A userid is longer than %(max)s characters.", max=USERID_MAX)
+    if not owner:
+        errors["owner"] = _l("Enter the owner's userid.")
+    elif members and owner not in members:
+        errors["owner"] = _l("The owner must be a member of the chat.")
+    if errors:
+        raise ValidationError(errors)
+    return name, owner, members
+
+
+def check_settings(settings: Mapping[str, Any] | None) -> dict[str, int]:
+    """Keep the known optional settings as 0/1 integers; raise ValidationError otherwise."""
+    clean: dict[str, int] = {}
+    for key, value in (settings or {}).items():
+        if key not in SETTINGS:
+            raise ValidationError({key: _l("%(name)s is not a chat setting.", name=key)})
+        if value is None or value == "":
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = -1
+        if isinstance(value, bool) or number not in (0, 1):
+            raise ValidationError({key: _l("%(name)s must be 0 or 1.", name=key)})
+        clean[key] = number
+    return clean
+
+
+def create_chat(
+    *,
+    name: str,
+    owner: str,
+    useridlist: str | Iterable[str],
+    settings: Mapping[str, Any],
+    created_by: str,
+) -> Chat:
+    """Create a group with chat/create and remember it; a DingTalk failure is recorded, then raised."""
+    name, owner, members = check_chat(name=name, owner=owner, useridlist=useridlist)
+    options = check_settings(settings)
+    chat = Chat(name=name, owner=owner, members=members, settings=options, created_by=created_by)
+    try:
+        reply = get_client().chats.create_chat(name, owner, members, **options)
+    except InvalidMessage as exc:
+        raise ValidationError({exc.field: exc.reason}) from exc
+    except DingTalkError as exc:
+        _record_failure(chat, exc)
+        raise
+    chat.chatid = reply.get("chatid")
+    chat.open_conversation_id = reply.get("openConversationId")
+    db.session.add(chat)
+    db.session.commit()
+    return chat
+
+
+def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> ChatMessage:
+    """Send `msg` into a chat with chat/send and record it (failures too, then raised)."""
+    chatid = (chatid or "").strip()
+    if not chatid:
+        raise ValidationError({"chatid": _l("Enter a chatid.")})
+    try:
+        validate_msg(msg)
+    except InvalidMessage as exc:
+        raise ValidationError({exc.field: exc.reason}) from exc
+    record = ChatMessage(chatid=chatid, msgtype=msg["msgtype"], msg=dict(msg), sender=sender)
+    try:
+        reply = get_client().chats.send_chat_message(chatid, msg)
+    except DingTalkError as exc:
+        _record_failure(record, exc)
+        raise
+    record.message_id = reply.get("messageId")
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def get_chat_info(chatid: str) -> dict[str, Any]:
+    """chat/get: name, owner, useridlist, settings and status (1 normal, 2 dissolved)."""
+    return get_client().chats.get_chat(chatid).get("chat_info") or {}
+
+
+def read_status(message: ChatMessage, *, size: int | None = None) -> dict[str, Any]:
+    """Who read `message` and who has not (members minus readers), following every page.
+
+    The members come from chat/get; the page size is at most 100 and never above
+    the member count. Raises PaginationError when DingTalk's cursor does not advance.
+    """
+    if not message.message_id:
+        raise ValidationError({"messageId": _l("This message was not sent.")})
+    members = [str(u) for u in get_chat_info(message.chatid).get("useridlist") or []]
+    page_size = max(1, min(size or READ_LIST_PAGE_MAX, READ_LIST_PAGE_MAX, len(members) or 1))
+    readers = parse_userids(get_client().chats.iter_read_list(message.message_id, size=page_size))
+    reader_set = set(readers)
+    return {
+        "members": members,
+        "read": [u for u in members if u in reader_set]
+        + [u for u in readers if u not in set(members)],
+        "unread": [u for u in members if u not in reader_set],
+    }
+
+
+def remembered_chats() -> list[Chat]:
+    """Chats created here (and failed attempts), newest first."""
+    return list(db.session.execute(db.select(Chat).order_by(Chat.id.desc())).scalars())
+
+
+def find_chat(chatid: str) -> Chat | None:
+    return db.session.execute(db.select(Chat).filter_by(chatid=chatid)).scalar_one_or_none()
+
+
+def chat_messages(chatid: str) -> list[ChatMessage]:
+    """Messages sent into `chatid` from the console, newest first."""
+    query = db.select(ChatMessage).filter_by(chatid=chatid).order_by(ChatMessage.id.desc())
+    return list(db.session.execute(query).scalars())
+
+
+def explain(error: DingTalkError | None = None, *, errcode: int | None = None) -> str:
+    """Say in words why DingTalk refused a chat call (from an error, or a recorded errcode)."""
+    if error is not None:
+        errcode = error.code if isinstance(error, ApiError) else None
+    if isinstance(error, PaginationError):
+        return str(
+            _l(
+                "DingTalk kept returning the same read-list page, so the list was stopped "
+                "instead of looping. Try again later."
+            )
+        )
+    if isinstance(error, TransportError):
+        return str(_l("DingTalk could not be reached or gave no usable answer. Try again later."))
+    if isinstance(error, Throttled) or errcode in (-1, 88, 90002, 90018, 45009):
+        return str(_l("DingTalk is limiting requests right now. Wait a minute and try again."))
+    if isinstance(error, TokenError):
+        return str(_l("DingTalk refused the app's credentials. Check the app key and secret."))
+    if isinstance(error, PermissionDenied) or errcode in (60011, 43007, 60020, 50002, 90020):
+        return str(_l("The app is not allowed to do this. Check its permissions in DingTalk."))
+    messages = {
+        CHAT_MEMBER_LIMIT: _l("The chat would have more members than DingTalk allows."),
+        CHAT_OWNER_NOT_MEMBER: _l("The owner must be a member of the chat."),
+        CHAT_CREATE_LIMIT: _l("The app has created too many chats. Try again later."),
+        OPERATOR_NOT_OWNER: _l(
+            "The chat's owner has left or changed, so DingTalk refused the request."
+        ),
+    }
+    if errcode in messages:
+        return str(messages[errcode])
+    if isinstance(error, NotFound) or errcode in USER_NOT_FOUND:
+        return str(
+            _l(
+                "DingTalk does not know a userid or the chat (it may have been dissolved, "
+                "or was not created by a server API)."
+            )
+        )
+    return str(_l("DingTalk refused the request (errcode %(code)s).", code=errcode))
+
+
+def _record_failure(record: Chat | ChatMessage, error: DingTalkError) -> None:
+    record.errcode = error.errcode
+    record.errmsg = (error.errmsg if isinstance(error, ApiError) else None) or str(error)
+    db.session.add(record)
+    db.session.commit()
