@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from dashboard.sandbox import admin, chats, contacts, messages, tokens
+from dashboard.sandbox import admin, chats, contacts, isv, messages, tokens
 from dashboard.sandbox.envelope import (
     bare_88_body,
     error_body,
@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(messages.bp)
     app.register_blueprint(contacts.bp)
     app.register_blueprint(chats.bp)
+    app.register_blueprint(isv.bp)
     app.register_blueprint(admin.bp, url_prefix=CONTROL_PREFIX)
 
 
