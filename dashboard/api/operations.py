@@ -1,0 +1,591 @@
+"""The operations of the original Koa service, as one table.
+
+Each operation names its original field names, the exact Chinese message the
+original returned when a required field is missing, its scope (`read` or
+`send`) and the call it makes. Parsing, the OpenAPI description and the API
+page are all generated from this table, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from dashboard.api.auth import ApiPrincipal
+from dashboard.api.models import SCOPE_READ, SCOPE_SEND
+from dashboard.dingtalk import DingTalkClient
+from dashboard.dingtalk.api.users import LISTBYPAGE_ORDERS
+from dashboard.dingtalk.messages import text as text_msg
+from dashboard.dingtalk.messages import validate_msg
+
+INT64_MAX = 2**63 - 1
+LANGS = ("zh_CN", "en_US")
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+STRING_MAX = 256
+RECIPIENTS_MESSAGE = "userid_list,dept_id_list, to_all_user必须有一个不能为空"
+OWNER_NOT_MEMBER_MESSAGE = "群主必须为群成员"
+
+
+class FieldError(ValueError):
+    """A missing or invalid field; `message` is what the caller sees."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One request field under its original name.
+
+    kind: string, integer, boolean, idlist (array or comma-separated string),
+    or message (text content, or a DingTalk msg object).
+    """
+
+    name: str
+    kind: str = "string"
+    required: str | None = None
+    description: Any = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] | None = None
+    numeric_items: bool = False
+    example: Any = None
+
+    def parse(self, raw: Any) -> Any:
+        """Coerce a JSON or form value; None when absent or empty (but 0 and false are values)."""
+        if is_missing(raw):
+            return None
+        parser = getattr(self, f"_parse_{self.kind}")
+        return parser(raw)
+
+    def _parse_string(self, raw: Any) -> str:
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            raise FieldError(_("%(field)s must be a string", field=self.name))
+        value = str(raw).strip()
+        if len(value) > STRING_MAX:
+            raise FieldError(
+                _(
+                    "%(field)s is too long (at most %(max)s characters)",
+                    field=self.name,
+                    max=STRING_MAX,
+                )
+            )
+        if self.choices and value not in self.choices:
+            raise FieldError(
+                _(
+                    "%(field)s must be one of: %(choices)s",
+                    field=self.name,
+                    choices=", ".join(self.choices),
+                )
+            )
+        return value
+
+    def _parse_integer(self, raw: Any) -> int:
+        value = as_int(raw)
+        if value is None:
+            raise FieldError(_("%(field)s must be an integer", field=self.name))
+        low = self.minimum if self.minimum is not None else -INT64_MAX
+        high = self.maximum if self.maximum is not None else INT64_MAX
+        if not low <= value <= high:
+            raise FieldError(
+                _(
+                    "%(field)s must be between %(min)s and %(max)s",
+                    field=self.name,
+                    min=low,
+                    max=high,
+                )
+            )
+        return value
+
+    def _parse_boolean(self, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, int) and raw in (0, 1):
+            return bool(raw)
+        if isinstance(raw, str):
+            word = raw.strip().lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+        raise FieldError(_("%(field)s must be true or false (or 1 or 0)", field=self.name))
+
+    def _parse_idlist(self, raw: Any) -> list[str] | None:
+        if isinstance(raw, str):
+            items = raw.split(",")
+        elif isinstance(raw, list):
+            items = raw
+        else:
+            items = [raw]
+        values = []
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, str | int):
+                raise FieldError(
+                    _(
+                        "%(field)s must be a list of ids or a comma-separated string",
+                        field=self.name,
+                    )
+                )
+            value = str(item).strip()
+            if not value:
+                continue
+            if "," in value or len(value) > STRING_MAX:
+                raise FieldError(
+                    _(
+                        "%(field)s must be a list of ids or a comma-separated string",
+                        field=self.name,
+                    )
+                )
+            if self.numeric_items and as_int(value) is None:
+                raise FieldError(
+                    _("%(field)s must list department ids (integers)", field=self.name)
+                )
+            values.append(value)
+        return values or None
+
+    def _parse_message(self, raw: Any) -> dict[str, Any]:
+        if isinstance(raw, dict):
+            msg = raw
+        elif isinstance(raw, str):
+            msg = text_msg(raw)
+        else:
+            raise FieldError(_("%(field)s must be text or a DingTalk msg object", field=self.name))
+        try:
+            validate_msg(msg)
+        except ValueError as exc:
+            raise FieldError(
+                _("%(field)s is not a valid message: %(reason)s", field=self.name, reason=exc)
+            ) from None
+        return msg
+
+
+def is_missing(raw: Any) -> bool:
+    """Absent, null, blank or empty. 0 and false are values (the original got this wrong)."""
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        return not raw.strip()
+    if isinstance(raw, list | dict):
+        return not raw
+    return False
+
+
+def as_int(raw: Any) -> int | None:
+    """An integer from an int or a decimal string; None for anything else (bools included)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) <= INT64_MAX:
+        return int(raw)
+    if isinstance(raw, str):
+        text = raw.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if digits.isascii() and digits.isdigit() and len(digits) <= 19:
+            return int(text)
+    return None
+
+
+@dataclass
+class CallContext:
+    """What an operation's call needs: the principal, and the client (made on first use)."""
+
+    principal: ApiPrincipal
+    client_factory: Callable[[], DingTalkClient]
+
+    @cached_property
+    def client(self) -> DingTalkClient:
+        return self.client_factory()
+
+
+Call = Callable[[CallContext, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    summary: Any
+    oapi: str
+    scope: str
+    call: Call
+    fields: tuple[Field, ...] = ()
+    check: Callable[[dict[str, Any]], None] | None = None
+    example: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sends(self) -> bool:
+        return self.scope == SCOPE_SEND
+
+    def parse(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Coerce every field, then report the first missing one with the original message."""
+        values = {f.name: f.parse(payload.get(f.name)) for f in self.fields}
+        if self.check is not None:
+            self.check(values)
+        for f in self.fields:
+            if f.required and values[f.name] is None:
+                raise FieldError(f.required)
+        return values
+
+
+# --- calls ------------------------------------------------------------------------------
+
+
+def _asyncsend_v2(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
+    from dashboard.api.sends import send_work_notice_via_history
+
+    return send_work_notice_via_history(
+        msg=a["msg"],
+        userid_list=a["userid_list"],
+        dept_id_list=a["dept_id_list"],
+        to_all_user=bool(a["to_all_user"]),
+        principal=ctx.principal,
+    )
+
+
+def _create_chat(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
+    from dashboard.api.sends import create_chat
+
+    settings = {k: a[k] for k in CHAT_SETTINGS if a.get(k) is not None}
+    return create_chat(
+        ctx,
+        name=a["name"],
+        owner=a["owner"],
+        useridlist=a["useridlist"],
+        settings=settings,
+    )
+
+
+def _chat_send(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
+    from dashboard.api.sends import send_chat_message
+
+    return send_chat_message(ctx, chatid=a["chatid"], msg=a["msg"])
+
+
+def _check_recipients(values: dict[str, Any]) -> None:
+    if not (values["userid_list"] or values["dept_id_list"] or values["to_all_user"]):
+        raise FieldError(RECIPIENTS_MESSAGE)
+
+
+def _check_owner(values: dict[str, Any]) -> None:
+    """The owner must be one of the members: an exact id match (the original matched substrings)."""
+    members = values["useridlist"]
+    owner = values["owner"]
+    if owner not in members:
+        raise FieldError(OWNER_NOT_MEMBER_MESSAGE)
+
+
+def _check_chat(values: dict[str, Any]) -> None:
+    for name in ("name", "owner", "useridlist"):
+        if values[name] is None:
+            raise FieldError(CREATE_CHAT_REQUIRED[name])
+    _check_owner(values)
+
+
+CREATE_CHAT_REQUIRED = {
+    "name": "群名称不能为空",
+    "owner": "群主userid不能为空",
+    "useridlist": "群成员不能为空",
+}
+CHAT_SETTINGS = (
+    "showHistoryType",
+    "searchable",
+    "validationType",
+    "mentionAllAuthority",
+    "managementType",
+    "chatBannedType",
+)
+
+# --- fields shared by several operations -----------------------------------------------
+
+
+def _dept_id(message: str, name: str = "id") -> Field:
+    return Field(
+        name,
+        "integer",
+        message,
+        _l("Department id (the root is 1)."),
+        minimum=1,
+        maximum=INT64_MAX,
+        example=1,
+    )
+
+
+def _lang() -> Field:
+    return Field("lang", "string", None, _l("zh_CN (default) or en_US."), choices=LANGS)
+
+
+def _task_id() -> Field:
+    return Field(
+        "task_id",
+        "integer",
+        "task_id不能为空",
+        _l("The task_id returned by asyncsend_v2."),
+        minimum=0,
+        maximum=INT64_MAX,
+        example=123456,
+    )
+
+
+def _page_size(name: str = "size") -> Field:
+    return Field(
+        name, "integer", "每页数量不能为空", _l("Page size, 1 to 100."), 1, 100, example=100
+    )
+
+
+OPERATION_LIST: tuple[Operation, ...] = (
+    Operation(
+        "asyncsend_v2",
+        _l("Send a work notification (text) to users, departments or everyone."),
+        "POST /topapi/message/corpconversation/asyncsend_v2",
+        SCOPE_SEND,
+        _asyncsend_v2,
+        (
+            Field(
+                "userid_list",
+                "idlist",
+                None,
+                _l("Userids: an array or a comma-separated string."),
+                example="u0001,u0002",
+            ),
+            Field(
+                "dept_id_list",
+                "idlist",
+                None,
+                _l("Department ids: an array or a comma-separated string."),
+                numeric_items=True,
+            ),
+            Field("to_all_user", "boolean", None, _l("Send to the whole company (true/false).")),
+            Field(
+                "msg",
+                "message",
+                "msg不能为空",
+                _l("The text to send (or a DingTalk msg object)."),
+                example="Hello from the API",
+            ),
+        ),
+        check=_check_recipients,
+    ),
+    Operation(
+        "getsendprogress",
+        _l("Progress of a work notification task."),
+        "POST /topapi/message/corpconversation/getsendprogress",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.messages.get_send_progress(a["task_id"]),
+        (_task_id(),),
+    ),
+    Operation(
+        "getsendresult",
+        _l("Per-recipient result of a work notification task."),
+        "POST /topapi/message/corpconversation/getsendresult",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.messages.get_send_result(a["task_id"]),
+        (_task_id(),),
+    ),
+    Operation(
+        "list_ids",
+        _l("Ids of a department's direct sub-departments."),
+        "GET /department/list_ids",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.departments.list_sub_department_ids(a["id"]),
+        (_dept_id("父部门id不能为空"),),
+    ),
+    Operation(
+        "list",
+        _l("Sub-departments of a department (optionally all descendants)."),
+        "GET /department/list",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.departments.list_departments(
+            a["id"], lang=a["lang"], fetch_child=a["fetch_child"]
+        ),
+        (
+            _dept_id("父部门id不能为空"),
+            _lang(),
+            Field("fetch_child", "boolean", None, _l("Include all descendants (true/false).")),
+        ),
+    ),
+    Operation(
+        "departmentget",
+        _l("One department's details."),
+        "GET /department/get",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.departments.get_department(a["id"], lang=a["lang"]),
+        (_dept_id("部门id不能为空"), _lang()),
+    ),
+    Operation(
+        "list_parent_depts_by_dept",
+        _l("Ids from a department up to the root."),
+        "GET /department/list_parent_depts_by_dept",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.departments.list_parent_ids_by_department(a["id"]),
+        (_dept_id("部门id不能为空"),),
+    ),
+    Operation(
+        "list_parent_depts",
+        _l("Every department path from a user up to the root."),
+        "GET /department/list_parent_depts",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.departments.list_parent_paths_by_user(a["userId"]),
+        (Field("userId", "string", "用户id不能为空", _l("The userid."), example="u0001"),),
+    ),
+    Operation(
+        "get_org_user_count",
+        _l("Number of people in the company."),
+        "GET /user/get_org_user_count",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.users.count_org_users(a["onlyActive"]),
+        (
+            Field(
+                "onlyActive",
+                "boolean",
+                "激活钉钉状态不能为空",
+                _l("1 counts activated users only, 0 counts everyone."),
+                example=0,
+            ),
+        ),
+    ),
+    Operation(
+        "userinfo",
+        _l("One user's details."),
+        "GET /user/get",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.users.get_user(a["userid"], lang=a["lang"]),
+        (Field("userid", "string", "userid不能为空", _l("The userid."), example="u0001"), _lang()),
+    ),
+    Operation(
+        "getDeptMember",
+        _l("Userids of a department's direct members."),
+        "GET /user/getDeptMember",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.users.list_department_member_ids(a["deptId"]),
+        (_dept_id("部门id不能为空", "deptId"),),
+    ),
+    Operation(
+        "listbypage",
+        _l("One page of a department's members with details."),
+        "GET /user/listbypage",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.users.list_department_members_page(
+            a["department_id"], a["offset"], a["size"], order=a["order"], lang=a["lang"]
+        ),
+        (
+            _dept_id("部门id不能为空", "department_id"),
+            Field(
+                "offset",
+                "integer",
+                "偏移量不能为空",
+                _l("Offset of the page, from 0."),
+                0,
+                INT64_MAX,
+                example=0,
+            ),
+            _page_size(),
+            Field("order", "string", None, _l("Sort order."), choices=LISTBYPAGE_ORDERS),
+            _lang(),
+        ),
+    ),
+    Operation(
+        "getUseridByUnionid",
+        _l("The userid of a unionid."),
+        "GET /user/getUseridByUnionid",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.users.get_userid_by_unionid(a["unionid"]),
+        (Field("unionid", "string", "unionid不能为空", _l("The unionid.")),),
+    ),
+    Operation(
+        "authScopes",
+        _l("The app's authorization scope."),
+        "GET /auth/scopes",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.auth.get_scopes(),
+    ),
+    Operation(
+        "createChat",
+        _l("Create a group chat; the owner must be a member."),
+        "POST /chat/create",
+        SCOPE_SEND,
+        _create_chat,
+        (
+            Field(
+                "name",
+                "string",
+                "群名称不能为空",
+                _l("Chat name, 1 to 20 characters."),
+                example="Project",
+            ),
+            Field(
+                "owner", "string", "群主userid不能为空", _l("Userid of the owner."), example="u0001"
+            ),
+            Field(
+                "useridlist",
+                "idlist",
+                "群成员不能为空",
+                _l("Members: an array or a comma-separated string (at most 40)."),
+                example="u0001,u0002",
+            ),
+            *(
+                Field(name, "integer", None, _l("Optional chat setting (0 or 1)."), 0, 1)
+                for name in CHAT_SETTINGS
+            ),
+        ),
+        check=_check_chat,
+    ),
+    Operation(
+        "chatInfo",
+        _l("A group chat's details."),
+        "GET /chat/get",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.chats.get_chat(a["chatid"]),
+        (Field("chatid", "string", "群id不能为空", _l("The chatid returned by createChat.")),),
+    ),
+    Operation(
+        "chatSend",
+        _l("Send a text message to a group chat."),
+        "POST /chat/send",
+        SCOPE_SEND,
+        _chat_send,
+        (
+            Field("chatid", "string", "群id不能为空", _l("The chatid returned by createChat.")),
+            Field(
+                "msg",
+                "message",
+                "群消息不能为空",
+                _l("The text to send (or a DingTalk msg object)."),
+                example="Hello",
+            ),
+        ),
+    ),
+    Operation(
+        "getReadList",
+        _l("Who has read a group chat message, one page at a time."),
+        "GET /chat/getReadList",
+        SCOPE_READ,
+        lambda ctx, a: ctx.client.chats.get_read_list_page(a["messageId"], a["cursor"], a["size"]),
+        (
+            Field(
+                "messageId",
+                "string",
+                "messageId不能为空",
+                _l("The messageId returned by chatSend."),
+            ),
+            Field(
+                "cursor",
+                "integer",
+                "cursor不能为空",
+                _l("0 for the first page, then next_cursor."),
+                0,
+                INT64_MAX,
+                example=0,
+            ),
+            _page_size(),
+        ),
+    ),
+)
+
+OPERATIONS: dict[str, Operation] = {op.name: op for op in OPERATION_LIST}
