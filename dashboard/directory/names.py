@@ -1,14 +1,34 @@
 """Names for ids wherever the product shows a userid or a department id.
 
-Placeholder: the directory snapshot replaces these with real names.
+Registered as the Jinja filters `username` and `deptname`. They read the
+cached directory snapshot only: rendering a page never starts a crawl, and an
+id the snapshot does not know is shown as the id. The result is plain text;
+Jinja autoescapes it like any other value.
 """
 
 from __future__ import annotations
 
+from dashboard.directory.snapshot import peek_snapshot
+
 
 def display_user(userid: str | None) -> str:
-    return userid or ""
+    """ "张三 (u0001)" for a known userid, else the userid itself."""
+    if not userid:
+        return ""
+    userid = str(userid)
+    snapshot = peek_snapshot()
+    name = snapshot.user_name(userid) if snapshot else None
+    return f"{name} ({userid})" if name else userid
 
 
 def display_dept(dept_id: int | str | None) -> str:
-    return "" if dept_id is None else str(dept_id)
+    """ "研发中心 (2)" for a known department id, else the id itself."""
+    if dept_id is None or dept_id == "":
+        return ""
+    try:
+        key = int(dept_id)
+    except (TypeError, ValueError):
+        return str(dept_id)
+    snapshot = peek_snapshot()
+    name = snapshot.dept_name(key) if snapshot else None
+    return f"{name} ({key})" if name else str(dept_id)
