@@ -84,10 +84,29 @@ def test_two_apps_keep_separate_tokens(make_dingtalk, sandbox) -> None:
 
 
 def test_client_rate_limit_keeps_the_sandbox_from_throttling(make_dingtalk, sandbox) -> None:
-    sandbox.set_knobs(qps_limit=5)
-    client = make_dingtalk(rate_limiter=LocalRateLimiter(rate=5, per=1.0))
+    """A client budget of half the server's, as in production (20/s against 40/s).
+
+    Half, because both windows slide and network jitter shifts arrivals: bursts
+    exactly one window apart can land in the same server window.
+    """
+    sandbox.set_knobs(qps_limit=6)
+    client = make_dingtalk(rate_limiter=LocalRateLimiter(rate=2, per=0.5))
     client.get_access_token()
-    run_in_threads(lambda i: client.auth.get_scopes(), threads=12)
+    run_in_threads(lambda i: client.auth.get_scopes(), threads=10)
     stats = sandbox.stats()
-    assert stats["calls"]["/auth/scopes"] == 12
-    assert "90018" not in stats["errors"]
+    assert stats["calls"]["/auth/scopes"] == 10
+    assert 90018 not in stats["errors"]
+
+
+def test_without_a_client_budget_the_sandbox_throttles_and_backoff_recovers(
+    make_dingtalk, sandbox, fake_sleep
+) -> None:
+    sandbox.set_knobs(qps_limit=5)
+    client = make_dingtalk(max_retries=50, backoff_base=0.05, backoff_max=0.05)
+    client.get_access_token()
+    real_sleep = __import__("time").sleep
+    client._sleep = lambda seconds: (fake_sleep(seconds), real_sleep(0.05))
+    run_in_threads(lambda i: client.auth.get_scopes(), threads=10)
+    stats = sandbox.stats()
+    assert stats["errors"].get(90018, 0) > 0
+    assert stats["calls"]["/auth/scopes"] == 10 + stats["errors"][90018]
