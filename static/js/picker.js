@@ -1,0 +1,303 @@
+// Recipient pickers: progressive enhancement of
+//   <textarea data-picker="users"> and <textarea data-picker="depts">
+// A search box with suggestions from /directory/search (the directory snapshot:
+// names, pinyin, pinyin initials, ids) and removable chips, kept in sync with the
+// textarea's comma-separated ids. Without JavaScript the textarea works as is.
+// Keyboard: type to search, Up/Down to move, Enter to pick, Escape to close,
+// Backspace on an empty box removes the last chip. Vendor names are only ever
+// set with textContent.
+(function () {
+  "use strict";
+
+  const STRINGS = {
+    zh: {
+      users: "输入姓名、拼音首字母或 userid 搜索",
+      depts: "输入部门名称、拼音首字母或部门 ID 搜索",
+      remove: "移除",
+      none: "没有匹配的结果",
+      failed: "搜索失败，请稍后再试",
+      results: "条结果",
+      selected: "已选择",
+    },
+    en: {
+      users: "Search by name, pinyin initials or userid",
+      depts: "Search by department name, pinyin initials or id",
+      remove: "Remove",
+      none: "No matches",
+      failed: "Search failed, please try again",
+      results: "results",
+      selected: "selected",
+    },
+  };
+  const lang = (document.documentElement.lang || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
+  const t = (key) => STRINGS[lang][key];
+  let counter = 0;
+
+  function splitIds(text) {
+    return (text || "").split(/[\s,，;；]+/).map((s) => s.trim()).filter(Boolean);
+  }
+
+  function Picker(textarea) {
+    const kind = textarea.dataset.picker === "depts" ? "depts" : "users";
+    const searchUrl = textarea.dataset.searchUrl || "/directory/search";
+    const namesUrl = textarea.dataset.namesUrl || "/directory/names";
+    const uid = "picker-" + (++counter);
+    const names = new Map();
+    let ids = [];
+    let results = [];
+    let active = -1;
+    let seq = 0;
+    let timer = null;
+
+    const wrap = document.createElement("div");
+    wrap.className = "picker position-relative";
+    const box = document.createElement("div");
+    box.className = "form-control d-flex flex-wrap align-items-center gap-1 picker-box";
+    box.style.minHeight = "calc(1.5em + .75rem + 2px)";
+    box.style.cursor = "text";
+    const chips = document.createElement("span");
+    chips.className = "picker-chips";
+    chips.style.display = "contents";
+    const input = document.createElement("input");
+    input.type = "text";
+    input.id = uid + "-input";
+    input.className = "border-0 flex-grow-1 picker-input";
+    input.style.outline = "none";
+    input.style.minWidth = "10em";
+    input.autocomplete = "off";
+    input.spellcheck = false;
+    input.placeholder = textarea.dataset.pickerPlaceholder || t(kind);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", uid + "-list");
+    const list = document.createElement("ul");
+    list.id = uid + "-list";
+    list.className = "list-group position-absolute w-100 shadow-sm picker-suggestions";
+    list.style.zIndex = "1050";
+    list.style.maxHeight = "18rem";
+    list.style.overflowY = "auto";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    const status = document.createElement("div");
+    status.className = "visually-hidden";
+    status.setAttribute("aria-live", "polite");
+
+    box.append(chips, input);
+    wrap.append(box, list, status);
+    textarea.insertAdjacentElement("afterend", wrap);
+    textarea.hidden = true;
+    textarea.dataset.pickerReady = "1";
+    if (textarea.classList.contains("is-invalid")) box.classList.add("is-invalid");
+    const label = textarea.id && document.querySelector('label[for="' + CSS.escape(textarea.id) + '"]');
+    if (label) {
+      label.htmlFor = input.id;
+      label.id = label.id || uid + "-label";
+    }
+
+    function sync() {
+      textarea.value = ids.join(",");
+      textarea.dispatchEvent(new Event("input", {bubbles: true}));
+      textarea.dispatchEvent(new Event("change", {bubbles: true}));
+    }
+
+    function renderChips() {
+      chips.replaceChildren();
+      ids.forEach((id) => {
+        const chip = document.createElement("span");
+        chip.className = "badge rounded-pill text-bg-light border d-inline-flex align-items-center picker-chip";
+        chip.dataset.id = id;
+        const text = document.createElement("span");
+        const name = names.get(id);
+        text.textContent = name ? name + " (" + id + ")" : id;
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "btn-close ms-1";
+        remove.style.fontSize = ".6rem";
+        remove.setAttribute("aria-label", t("remove") + " " + (name || id));
+        remove.addEventListener("click", (event) => {
+          event.stopPropagation();
+          removeId(id);
+          input.focus();
+        });
+        chip.append(text, remove);
+        chips.append(chip);
+      });
+    }
+
+    function addId(id, name) {
+      id = String(id);
+      if (name) names.set(id, name);
+      if (!ids.includes(id)) {
+        ids.push(id);
+        sync();
+      }
+      renderChips();
+      status.textContent = t("selected") + " " + (name || id);
+    }
+
+    function removeId(id) {
+      ids = ids.filter((x) => x !== id);
+      renderChips();
+      sync();
+    }
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      const items = list.querySelectorAll("[role=option]");
+      items.forEach((item, i) => {
+        item.classList.toggle("active", i === index);
+        item.setAttribute("aria-selected", i === index ? "true" : "false");
+      });
+      active = index;
+      if (index >= 0 && items[index]) {
+        input.setAttribute("aria-activedescendant", items[index].id);
+        items[index].scrollIntoView({block: "nearest"});
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function renderResults(rows, failed) {
+      results = rows.filter((row) => !ids.includes(String(row.id)));
+      list.replaceChildren();
+      if (!results.length) {
+        const empty = document.createElement("li");
+        empty.className = "list-group-item text-body-secondary small";
+        empty.textContent = failed ? t("failed") : t("none");
+        list.append(empty);
+      }
+      results.forEach((row, i) => {
+        const item = document.createElement("li");
+        item.id = uid + "-opt-" + i;
+        item.className = "list-group-item list-group-item-action picker-option";
+        item.setAttribute("role", "option");
+        item.style.cursor = "pointer";
+        const name = document.createElement("strong");
+        name.textContent = row.name;
+        const id = document.createElement("span");
+        id.className = "text-body-secondary small ms-2";
+        id.textContent = String(row.id);
+        item.append(name, id);
+        if (row.detail) {
+          const detail = document.createElement("div");
+          detail.className = "small text-body-secondary";
+          detail.textContent = row.detail;
+          item.append(detail);
+        }
+        item.addEventListener("mousedown", (event) => event.preventDefault());
+        item.addEventListener("click", () => pick(i));
+        list.append(item);
+      });
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      status.textContent = results.length + " " + t("results");
+      highlight(results.length ? 0 : -1);
+    }
+
+    function pick(index) {
+      const row = results[index];
+      if (!row) return;
+      addId(row.id, row.name);
+      input.value = "";
+      close();
+    }
+
+    function search() {
+      const q = input.value.trim();
+      if (!q) {
+        close();
+        return;
+      }
+      const mine = ++seq;
+      const url = searchUrl + "?" + new URLSearchParams({q: q, types: kind, limit: "10"});
+      fetch(url, {headers: {Accept: "application/json"}, credentials: "same-origin"})
+        .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+        .then((rows) => {
+          if (mine === seq) renderResults(Array.isArray(rows) ? rows : [], false);
+        })
+        .catch(() => {
+          if (mine === seq) renderResults([], true);
+        });
+    }
+
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(search, 150);
+    });
+    input.addEventListener("keydown", (event) => {
+      const open = !list.hidden;
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        if (!open) search();
+        else highlight(Math.min(active + 1, results.length - 1));
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (open) highlight(Math.max(active - 1, 0));
+      } else if (event.key === "Enter") {
+        if (open && active >= 0) {
+          event.preventDefault();
+          pick(active);
+        } else if (input.value.trim()) {
+          // Pasted or typed ids: take them as they are.
+          event.preventDefault();
+          splitIds(input.value).forEach((id) => addId(id));
+          input.value = "";
+          close();
+        }
+      } else if (event.key === "Escape") {
+        if (open) {
+          event.preventDefault();
+          close();
+        }
+      } else if (event.key === "Backspace" && !input.value && ids.length) {
+        removeId(ids[ids.length - 1]);
+      }
+    });
+    input.addEventListener("blur", () => setTimeout(close, 100));
+    box.addEventListener("click", () => input.focus());
+    textarea.addEventListener("change", () => {
+      // Someone else changed the textarea (a reset, a prefill): show what it holds now.
+      if (splitIds(textarea.value).join(",") === ids.join(",")) return;
+      ids = splitIds(textarea.value);
+      renderChips();
+    });
+    const form = textarea.form;
+    if (form) {
+      form.addEventListener("reset", () => setTimeout(() => {
+        ids = splitIds(textarea.value);
+        renderChips();
+      }));
+    }
+
+    ids = Array.from(new Set(splitIds(textarea.value)));
+    renderChips();
+    if (ids.length) {
+      const params = new URLSearchParams();
+      params.set(kind, ids.join(","));
+      fetch(namesUrl + "?" + params, {headers: {Accept: "application/json"}, credentials: "same-origin"})
+        .then((response) => (response.ok ? response.json() : {}))
+        .then((data) => {
+          Object.entries((data && data[kind]) || {}).forEach(([id, name]) => names.set(id, name));
+          renderChips();
+        })
+        .catch(() => {});
+    }
+  }
+
+  function init(root) {
+    (root || document).querySelectorAll("textarea[data-picker]").forEach((textarea) => {
+      if (!textarea.dataset.pickerReady) Picker(textarea);
+    });
+  }
+
+  window.DirectoryPicker = {init: init};
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => init());
+  else init();
+})();
