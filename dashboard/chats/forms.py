@@ -80,6 +80,7 @@ class OpenChatForm(FlaskForm):
 
     chatid = StringField(
         _l("chatid"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             DataRequired(_l("Enter a chatid.")),
             Regexp(CHATID_PATTERN, message=_l("A chatid has only letters, digits and - _ . = +")),

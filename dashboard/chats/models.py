@@ -33,6 +33,8 @@ class Chat(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     errcode: Mapped[int | None]
     errmsg: Mapped[str | None] = mapped_column(Text)
+    #: Why it failed, in the console's words (see service.explain): "unknown_user", ...
+    reason: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def ok(self) -> bool:
@@ -56,6 +58,8 @@ class ChatMessage(db.Model):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     errcode: Mapped[int | None]
     errmsg: Mapped[str | None] = mapped_column(Text)
+    #: Why it failed, in the console's words (see service.explain): "dissolved", ...
+    reason: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def ok(self) -> bool:

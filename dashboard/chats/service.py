@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from dashboard.chats.models import Chat, ChatMessage
@@ -44,12 +45,38 @@ SETTINGS = (
 )
 _SEPARATORS = re.compile(r"[\s,，;；、]+")
 
-# DingTalk codes that the console explains in words (§6 and the global error table).
-CHAT_MEMBER_LIMIT = 49005
-CHAT_OWNER_NOT_MEMBER = 49006
-CHAT_CREATE_LIMIT = 49007
-OPERATOR_NOT_OWNER = 49003
-USER_NOT_FOUND = (60121, 33012, 60003)
+DISSOLVED = 2
+#: DingTalk codes with a plain-words story whatever the call (§6.1 and the error table).
+BY_CODE = {
+    49005: "member_limit",
+    49006: "owner_not_member",
+    49007: "create_limit",
+    49003: "owner_left",
+}
+#: Codes that mean "a userid is unknown" on chat/create (40003 invalid userid, not found).
+UNKNOWN_USER_CODES = frozenset({40003, 60121, 33012, 60003})
+#: Why a chat call failed, in words; the key is recorded with the failed row.
+REASONS = {
+    "stuck_cursor": _l(
+        "DingTalk kept returning the same read-list page, so the list was stopped "
+        "instead of looping. Try again later."
+    ),
+    "unreachable": _l("DingTalk could not be reached or gave no usable answer. Try again later."),
+    "throttled": _l("DingTalk is limiting requests right now. Wait a minute and try again."),
+    "credentials": _l("DingTalk refused the app's credentials. Check the app key and secret."),
+    "permission": _l("The app is not allowed to do this. Check its permissions in DingTalk."),
+    "member_limit": _l("The chat would have more members than DingTalk allows."),
+    "owner_not_member": _l("The owner must be a member of the chat."),
+    "create_limit": _l("The app has created too many chats. Try again later."),
+    "owner_left": _l("The chat's owner has left it, so DingTalk refused the request."),
+    "unknown_user": _l(
+        "DingTalk does not know one of the userids. Check the members and the owner."
+    ),
+    "chat_not_found": _l(
+        "DingTalk does not know this chat. Only chats created with the server API can be opened."
+    ),
+    "dissolved": _l("The chat has been dissolved, so messages can no longer be sent into it."),
+}
 
 
 class ValidationError(ValueError):
@@ -138,7 +165,11 @@ def create_chat(
     settings: Mapping[str, Any],
     created_by: str,
 ) -> Chat:
-    """Create a group with chat/create and remember it; a DingTalk failure is recorded, then raised."""
+    """Create a group with chat/create and remember it.
+
+    Raises ValidationError (nothing called, nothing recorded) for local rule
+    violations; a DingTalkError is recorded as a failed Chat (`error.record`), then raised.
+    """
     name, owner, members = check_chat(name=name, owner=owner, useridlist=useridlist)
     options = check_settings(settings)
     chat = Chat(name=name, owner=owner, members=members, settings=options, created_by=created_by)
@@ -147,7 +178,7 @@ def create_chat(
     except InvalidMessage as exc:
         raise ValidationError({exc.field: exc.reason}) from exc
     except DingTalkError as exc:
-        _record_failure(chat, exc)
+        _record_failure(chat, exc, failure_reason(exc, operation="create"))
         raise
     chat.chatid = reply.get("chatid")
     chat.open_conversation_id = reply.get("openConversationId")
@@ -157,7 +188,11 @@ def create_chat(
 
 
 def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> ChatMessage:
-    """Send `msg` into a chat with chat/send and record it (failures too, then raised)."""
+    """Send `msg` into a chat with chat/send and record it.
+
+    A DingTalkError is recorded as a failed ChatMessage (`error.record`, with a
+    reason such as "dissolved" found by one chat/get), then raised.
+    """
     chatid = (chatid or "").strip()
     if not chatid:
         raise ValidationError({"chatid": _l("Enter a chatid.")})
@@ -169,7 +204,7 @@ def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> Ch
     try:
         reply = get_client().chats.send_chat_message(chatid, msg)
     except DingTalkError as exc:
-        _record_failure(record, exc)
+        _record_failure(record, exc, _diagnose_send(chatid, exc))
         raise
     record.message_id = reply.get("messageId")
     db.session.add(record)
@@ -217,47 +252,81 @@ def chat_messages(chatid: str) -> list[ChatMessage]:
     return list(db.session.execute(query).scalars())
 
 
-def explain(error: DingTalkError | None = None, *, errcode: int | None = None) -> str:
-    """Say in words why DingTalk refused a chat call (from an error, or a recorded errcode)."""
-    if error is not None:
-        errcode = error.code if isinstance(error, ApiError) else None
+def failure_reason(error: DingTalkError, *, operation: str = "") -> str | None:
+    """Classify a DingTalk failure as one of REASONS (None when it has no plain-words story)."""
     if isinstance(error, PaginationError):
-        return str(
-            _l(
-                "DingTalk kept returning the same read-list page, so the list was stopped "
-                "instead of looping. Try again later."
-            )
-        )
+        return "stuck_cursor"
     if isinstance(error, TransportError):
-        return str(_l("DingTalk could not be reached or gave no usable answer. Try again later."))
-    if isinstance(error, Throttled) or errcode in (-1, 88, 90002, 90018, 45009):
-        return str(_l("DingTalk is limiting requests right now. Wait a minute and try again."))
+        return "unreachable"
+    if isinstance(error, Throttled):
+        return "throttled"
     if isinstance(error, TokenError):
-        return str(_l("DingTalk refused the app's credentials. Check the app key and secret."))
-    if isinstance(error, PermissionDenied) or errcode in (60011, 43007, 60020, 50002, 90020):
-        return str(_l("The app is not allowed to do this. Check its permissions in DingTalk."))
-    messages = {
-        CHAT_MEMBER_LIMIT: _l("The chat would have more members than DingTalk allows."),
-        CHAT_OWNER_NOT_MEMBER: _l("The owner must be a member of the chat."),
-        CHAT_CREATE_LIMIT: _l("The app has created too many chats. Try again later."),
-        OPERATOR_NOT_OWNER: _l(
-            "The chat's owner has left or changed, so DingTalk refused the request."
-        ),
-    }
-    if errcode in messages:
-        return str(messages[errcode])
-    if isinstance(error, NotFound) or errcode in USER_NOT_FOUND:
-        return str(
-            _l(
-                "DingTalk does not know a userid or the chat (it may have been dissolved, "
-                "or was not created by a server API)."
-            )
-        )
+        return "credentials"
+    if isinstance(error, PermissionDenied):
+        return "permission"
+    code = error.code if isinstance(error, ApiError) else None
+    if code in BY_CODE:
+        return BY_CODE[code]
+    if operation == "create" and code in UNKNOWN_USER_CODES:
+        return "unknown_user"
+    if isinstance(error, NotFound):
+        return "chat_not_found"
+    return None
+
+
+def explain(
+    error: DingTalkError | None = None,
+    *,
+    errcode: int | None = None,
+    reason: str | None = None,
+    operation: str = "",
+) -> str:
+    """Say in words why DingTalk refused a chat call (from an error, or a recorded failure)."""
+    if error is not None:
+        reason = reason or failure_reason(error, operation=operation)
+        errcode = error.errcode
+    if reason in REASONS:
+        return str(REASONS[reason])
+    if errcode is None:
+        return str(_l("DingTalk could not be reached or gave no usable answer. Try again later."))
     return str(_l("DingTalk refused the request (errcode %(code)s).", code=errcode))
 
 
-def _record_failure(record: Chat | ChatMessage, error: DingTalkError) -> None:
+def _diagnose_send(chatid: str, error: DingTalkError) -> str | None:
+    """After a refused chat/send, one chat/get tells a dissolved chat or a departed owner apart."""
+    reason = failure_reason(error, operation="send")
+    if reason is not None or not isinstance(error, ApiError):
+        return reason
+    try:
+        info = get_chat_info(chatid)
+    except NotFound:
+        return "chat_not_found"
+    except DingTalkError:
+        return None
+    if info.get("status") == DISSOLVED:
+        return "dissolved"
+    if info.get("owner") and info.get("owner") not in (info.get("useridlist") or []):
+        return "owner_left"
+    return None
+
+
+def explain_record(record: Chat | ChatMessage) -> str:
+    """The plain-words reason recorded with a failed chat or message."""
+    return explain(errcode=record.errcode, reason=record.reason)
+
+
+def _record_failure(record: Chat | ChatMessage, error: DingTalkError, reason: str | None) -> None:
+    """Store the failed attempt; the error then carries it as `.record` for the caller."""
     record.errcode = error.errcode
     record.errmsg = (error.errmsg if isinstance(error, ApiError) else None) or str(error)
+    record.reason = reason
     db.session.add(record)
     db.session.commit()
+    error.record = record
+
+
+def preview_request(chatid: str, msg: Mapping[str, Any]) -> dict[str, Any]:
+    """The chat/send request a send would make, token redacted (for the composer preview)."""
+    base = current_app.config["DINGTALK_API_BASE"].rstrip("/")
+    line = f"POST {base}/chat/send?access_token=***"
+    return {"requests": [{"line": line, "body": {"chatid": chatid, "msg": dict(msg)}}], "calls": 1}

@@ -16,7 +16,7 @@ from dashboard.notifications.forms import build_msg, preview_message
 
 @bp.context_processor
 def chat_helpers():
-    return {"explain": service.explain, "setting_text": SETTING_TEXT}
+    return {"explain": service.explain_record, "setting_text": SETTING_TEXT}
 
 
 @bp.route("/")
@@ -55,7 +55,7 @@ def new():
         except service.ValidationError as exc:
             _attach_errors(form, exc)
         except DingTalkError as exc:
-            failure = service.explain(exc)
+            failure = service.explain_record(exc.record)
         else:
             flash(_("Chat “%(name)s” created.", name=chat.name), "success")
             return redirect(url_for("chats.show", chatid=chat.chatid))
@@ -75,7 +75,7 @@ def show(chatid: str):
         except service.ValidationError as exc:
             form.form_errors.append(str(exc))
         except DingTalkError as exc:
-            send_failure = service.explain(exc)
+            send_failure = service.explain_record(exc.record)
         else:
             flash(_("Message sent into the chat."), "success")
             return redirect(url_for("chats.show", chatid=chatid))
@@ -83,7 +83,7 @@ def show(chatid: str):
     try:
         info = service.get_chat_info(chatid)
     except DingTalkError as exc:
-        chat_failure = service.explain(exc)
+        chat_failure = service.explain(exc, operation="get")
     return render_template(
         "chats/show.html",
         chatid=chatid,
@@ -99,7 +99,9 @@ def show(chatid: str):
 @bp.route("/<chatid>/preview", methods=["POST"])
 @login_required
 def preview(chatid: str):
-    return jsonify(preview_message(ChatMessageForm()))
+    form = ChatMessageForm()
+    reply = preview_message(form)
+    return jsonify(reply | service.preview_request(chatid, reply["msg"]))
 
 
 @bp.route("/<chatid>/messages/<int:message_pk>")
@@ -114,7 +116,7 @@ def read_list(chatid: str, message_pk: int):
     except service.ValidationError as exc:
         failure = str(exc)
     except DingTalkError as exc:
-        failure = service.explain(exc)
+        failure = service.explain(exc, operation="read")
     return render_template(
         "chats/read_list.html", chatid=chatid, message=message, status=status, failure=failure
     )

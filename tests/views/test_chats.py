@@ -1,0 +1,453 @@
+"""Group chats: create (rules checked before any DingTalk call), remember, open, send, read lists."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dashboard.chats import service
+from dashboard.chats.models import Chat, ChatMessage
+from dashboard.extensions import db
+from dashboard.sandbox.state import department_chat_id
+
+TWELVE = [f"u{n:04d}" for n in range(1, 13)]
+SETTINGS_OFF = {
+    "showHistoryType": "0",
+    "searchable": "0",
+    "validationType": "0",
+    "mentionAllAuthority": "0",
+    "managementType": "0",
+    "chatBannedType": "0",
+}
+
+
+def chat_calls(sandbox, path: str) -> int:
+    return sandbox.stats()["calls"].get(path, 0)
+
+
+def create_form(**overrides):
+    data = {"name": "项目群", "owner": "u0001", "useridlist": ", ".join(TWELVE), **SETTINGS_OFF}
+    data.update(overrides)
+    return data
+
+
+def create(client, **overrides):
+    return client.post("/chats/new", data=create_form(**overrides))
+
+
+def only_chat() -> Chat:
+    return db.session.execute(db.select(Chat)).scalar_one()
+
+
+@pytest.fixture
+def signed_in(client, auth):
+    auth.login()
+    return client
+
+
+@pytest.fixture
+def chat(signed_in) -> Chat:
+    response = create(signed_in)
+    assert response.status_code == 302
+    return only_chat()
+
+
+def send_text(client, chatid: str, text: str = "今天 15:00 开会"):
+    return client.post(f"/chats/{chatid}", data={"msgtype": "text", "msg": text})
+
+
+# --- sign-in -------------------------------------------------------------------------
+
+
+def test_chat_pages_require_sign_in(client):
+    for url in ("/chats/", "/chats/new", "/chats/chatabc"):
+        assert client.get(url).status_code == 302
+
+
+# --- create: every rule answered in the form, no DingTalk call ------------------------
+
+
+def test_new_chat_form_offers_members_picker_and_plain_settings(signed_in):
+    page = signed_in.get("/chats/new").get_data(as_text=True)
+    assert 'name="useridlist"' in page and 'data-picker="users"' in page
+    assert "js/picker.js" in page
+    for setting in SETTINGS_OFF:
+        assert f'name="{setting}"' in page
+    assert "可见：新成员可查看最近 100 条消息" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"name": ""}, "请输入群名称。"),
+        ({"name": "   "}, "请输入群名称。"),
+        ({"name": "一" * 21}, "群名称须为 1 到 20 个字符，当前为 21 个。"),
+        ({"owner": ""}, "请输入群主的 userid。"),
+        ({"useridlist": ""}, "请至少输入一名群成员。"),
+        ({"useridlist": " ,\n "}, "请至少输入一名群成员。"),
+        ({"owner": "u0099"}, "群主必须为群成员"),
+        ({"useridlist": ", ".join(f"u{n:04d}" for n in range(1, 42))}, "创建群时最多 40 名成员"),
+        ({"useridlist": "u0001, " + "x" * 65}, "有 userid 超过 64 个字符。"),
+    ],
+)
+def test_invalid_chat_is_answered_in_the_form_without_calling_dingtalk(
+    signed_in, sandbox, overrides, message
+):
+    response = create(signed_in, **overrides)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert sandbox.stats()["total"] == 0
+    assert db.session.execute(db.select(Chat)).first() is None
+
+
+def test_owner_must_match_a_member_exactly_not_as_a_substring(signed_in, sandbox):
+    response = create(signed_in, owner="u1", useridlist="u10, u11, u100")
+    page = response.get_data(as_text=True)
+    assert "群主必须为群成员" in page
+    assert sandbox.stats()["total"] == 0
+
+
+def test_owner_rule_in_english(signed_in, sandbox):
+    signed_in.post("/lang/en")
+    response = create(signed_in, owner="u1", useridlist="u10")
+    assert "The owner must be a member of the chat." in response.get_data(as_text=True)
+    assert sandbox.stats()["total"] == 0
+
+
+def test_service_raises_validation_error_with_the_original_message(app, sandbox):
+    with app.test_request_context(), pytest.raises(service.ValidationError) as info:
+        service.create_chat(
+            name="群", owner="u1", useridlist=["u10"], settings={}, created_by="api"
+        )
+    assert info.value.field == "owner"
+    assert str(info.value) == "群主必须为群成员"
+    assert sandbox.stats()["total"] == 0
+
+
+def test_service_rejects_unknown_and_out_of_range_settings(app, sandbox):
+    with app.test_request_context():
+        for settings in ({"icon": 1}, {"searchable": 2}, {"chatBannedType": "yes"}):
+            with pytest.raises(service.ValidationError):
+                service.create_chat(
+                    name="群",
+                    owner="u0001",
+                    useridlist="u0001",
+                    settings=settings,
+                    created_by="api",
+                )
+    assert sandbox.stats()["total"] == 0
+
+
+def test_duplicates_are_removed_before_the_40_member_cap(signed_in, sandbox, app):
+    forty = [f"u{n:04d}" for n in range(1, 41)]
+    response = create(signed_in, useridlist="\n".join(forty + forty[:5]))
+    assert response.status_code == 302
+    chat = only_chat()
+    assert chat.members == forty
+    with app.test_request_context():
+        assert service.get_chat_info(chat.chatid)["useridlist"] == forty
+
+
+# --- create: remembered, listed, opened ----------------------------------------------
+
+
+def test_created_chat_is_remembered_with_creator_settings_and_conversation_id(signed_in, sandbox):
+    response = create(
+        signed_in,
+        name="发布应急群",
+        useridlist="u0001，u0002、u0003\nu0004",
+        owner="u0002",
+        searchable="1",
+        chatBannedType="1",
+    )
+    chat = only_chat()
+    assert response.headers["Location"].endswith(f"/chats/{chat.chatid}")
+    assert chat.name == "发布应急群"
+    assert chat.owner == "u0002"
+    assert chat.members == ["u0001", "u0002", "u0003", "u0004"]
+    assert chat.settings == {**{k: 0 for k in SETTINGS_OFF}, "searchable": 1, "chatBannedType": 1}
+    assert chat.created_by == "admin"
+    assert chat.open_conversation_id.startswith("cid")
+    assert chat_calls(sandbox, "/chat/create") == 1
+
+    listing = signed_in.get("/chats/").get_data(as_text=True)
+    assert "发布应急群" in listing and chat.chatid in listing
+
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert "发布应急群" in page
+    assert "正常" in page
+    assert "开启：仅群主和管理员可发言" in page
+    assert "是：企业成员可按群名称搜索到该群" in page
+    for userid in chat.members:
+        assert userid in page
+
+
+def test_chat_page_shows_member_names_from_the_directory_snapshot(app, chat, signed_in):
+    from dashboard.directory.snapshot import refresh_snapshot
+
+    with app.test_request_context():
+        refresh_snapshot()
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert "余艳芬 (u0001)" in page
+    assert "孙英健 (u0002)" in page
+
+
+def test_chat_page_costs_one_chat_get(chat, signed_in, sandbox):
+    before = sandbox.stats()["calls"]
+    signed_in.get(f"/chats/{chat.chatid}")
+    after = sandbox.stats()["calls"]
+    assert after.get("/chat/get", 0) - before.get("/chat/get", 0) == 1
+    assert sum(after.values()) - sum(before.values()) == 1
+
+
+def test_a_chat_created_elsewhere_opens_by_chatid(signed_in):
+    chatid = department_chat_id(1)
+    response = signed_in.get("/chats/open", query_string={"chatid": f" {chatid} "})
+    assert response.headers["Location"].endswith(f"/chats/{chatid}")
+    page = signed_in.get(f"/chats/{chatid}").get_data(as_text=True)
+    assert "杭州云帆科技有限公司" in page
+    assert "群成员（150）" in page
+
+
+def test_open_chat_rejects_a_malformed_chatid(signed_in, sandbox):
+    response = signed_in.get("/chats/open", query_string={"chatid": "chat/../x"})
+    assert response.status_code == 400
+    assert "chatid 只能包含字母、数字和 - _ . = +" in response.get_data(as_text=True)
+    assert sandbox.stats()["total"] == 0
+
+
+def test_unknown_chat_is_explained(signed_in):
+    page = signed_in.get("/chats/chatdoesnotexist").get_data(as_text=True)
+    assert "钉钉无法显示该群。" in page
+    assert "钉钉找不到该群。只有通过服务端接口创建的群才能打开。" in page
+
+
+# --- create: DingTalk refusals are explained and recorded ------------------------------
+
+
+def test_unknown_userid_is_explained_and_recorded(signed_in, sandbox):
+    response = create(signed_in, useridlist="u0001, nobody42", owner="u0001")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "钉钉未能创建该群。" in page
+    assert "钉钉找不到其中一个 userid" in page
+    failed = only_chat()
+    assert failed.chatid is None
+    assert failed.errcode == 40003 and "nobody42" in failed.errmsg
+    assert failed.reason == "unknown_user"
+    listing = signed_in.get("/chats/").get_data(as_text=True)
+    assert "失败" in listing and "40003" in listing
+
+
+def test_throttled_create_is_explained_and_recorded(signed_in, sandbox):
+    sandbox.inject("throttle", count=10, path="/chat/create")
+    page = create(signed_in).get_data(as_text=True)
+    assert "钉钉当前正在限流，请等一分钟后重试。" in page
+    failed = only_chat()
+    assert failed.errcode == 90018 and failed.reason == "throttled"
+
+
+# --- send ----------------------------------------------------------------------------
+
+
+def test_text_message_is_sent_recorded_and_listed(chat, signed_in, sandbox):
+    response = send_text(signed_in, chat.chatid)
+    assert response.status_code == 302
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    assert message.chatid == chat.chatid
+    assert message.msg == {"msgtype": "text", "text": {"content": "今天 15:00 开会"}}
+    assert message.sender == "admin"
+    assert set("+/=") & set(message.message_id)
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert "今天 15:00 开会" in page
+    assert f"/chats/{chat.chatid}/messages/{message.id}" in page
+
+
+def test_every_composer_type_can_be_sent(chat, signed_in, sandbox):
+    forms = [
+        {"msgtype": "markdown", "markdown_title": "周报", "markdown_text": "# 周报\n- 完成"},
+        {
+            "msgtype": "link",
+            "link_message_url": "https://example.com/a",
+            "link_pic_url": "@lADOpic",
+            "link_title": "公告",
+            "link_text": "请阅读",
+        },
+        {
+            "msgtype": "action_card",
+            "card_title": "审批",
+            "card_markdown": "请审批",
+            "card_style": "single",
+            "card_single_title": "查看",
+            "card_single_url": "https://example.com/x",
+        },
+        {
+            "msgtype": "oa",
+            "oa_message_url": "https://example.com/oa",
+            "oa_head_bgcolor": "FFBBBBBB",
+            "oa_head_text": "通知",
+            "oa_title": "OA 标题",
+        },
+        {"msgtype": "image", "media_id": "@lADOimage"},
+        {"msgtype": "file", "media_id": "@lADOfile"},
+        {"msgtype": "voice", "media_id": "@lADOvoice", "voice_duration": "10"},
+    ]
+    for data in forms:
+        assert signed_in.post(f"/chats/{chat.chatid}", data=data).status_code == 302, data
+    sent = db.session.execute(db.select(ChatMessage)).scalars().all()
+    assert [m.msgtype for m in sent] == [d["msgtype"] for d in forms]
+    assert all(m.ok for m in sent)
+    assert chat_calls(sandbox, "/chat/send") == len(forms)
+
+
+def test_messages_are_listed_newest_first(chat, signed_in):
+    send_text(signed_in, chat.chatid, "第一条")
+    send_text(signed_in, chat.chatid, "第二条")
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert page.index("第二条") < page.index("第一条")
+
+
+def test_invalid_message_is_answered_in_the_form_without_calling_dingtalk(chat, signed_in, sandbox):
+    before = chat_calls(sandbox, "/chat/send")
+    response = signed_in.post(f"/chats/{chat.chatid}", data={"msgtype": "text", "msg": ""})
+    assert response.status_code == 200
+    assert chat_calls(sandbox, "/chat/send") == before
+    assert db.session.execute(db.select(ChatMessage)).first() is None
+
+
+def test_vendor_and_admin_text_is_escaped(chat, signed_in):
+    send_text(signed_in, chat.chatid, "<script>alert(1)</script>")
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_sending_into_a_dissolved_chat_is_explained_and_recorded(chat, signed_in, sandbox):
+    sandbox.dissolve_chat(chat.chatid)
+    response = send_text(signed_in, chat.chatid)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "钉钉未能发送该消息。" in page
+    assert "该群已解散，无法再向其中发送消息。" in page
+    assert "已解散" in page
+    failed = db.session.execute(db.select(ChatMessage)).scalar_one()
+    assert failed.message_id is None
+    assert failed.errcode == 40035 and failed.reason == "dissolved"
+    listing = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert "失败" in listing and "该群已解散" in listing
+
+
+def test_throttled_send_is_explained(chat, signed_in, sandbox):
+    sandbox.inject("throttle", count=10, path="/chat/send")
+    page = send_text(signed_in, chat.chatid).get_data(as_text=True)
+    assert "钉钉当前正在限流，请等一分钟后重试。" in page
+    failed = db.session.execute(db.select(ChatMessage)).scalar_one()
+    assert failed.reason == "throttled"
+
+
+def test_owner_who_left_is_explained(chat, signed_in, sandbox):
+    sandbox.inject("errcode", count=1, path="/chat/send", errcode=49003, errmsg="操作者必须为群主")
+    page = send_text(signed_in, chat.chatid).get_data(as_text=True)
+    assert "群主已退出该群，钉钉拒绝了该请求。" in page
+
+
+def test_preview_shows_the_chat_send_request_without_the_token(chat, signed_in, sandbox):
+    reply = signed_in.post(
+        f"/chats/{chat.chatid}/preview",
+        data={"msgtype": "markdown", "markdown_title": "周报", "markdown_text": "**加粗**"},
+    ).get_json()
+    assert reply["msg"] == {
+        "msgtype": "markdown",
+        "markdown": {"title": "周报", "text": "**加粗**"},
+    }
+    assert reply["requests"][0]["line"].startswith("POST ")
+    assert reply["requests"][0]["line"].endswith("/chat/send?access_token=***")
+    assert reply["requests"][0]["body"] == {"chatid": chat.chatid, "msg": reply["msg"]}
+    assert chat_calls(sandbox, "/chat/send") == 0
+
+
+def test_pages_never_show_the_app_secret_or_token(chat, signed_in, sandbox, app):
+    send_text(signed_in, chat.chatid)
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    with app.test_request_context():
+        from dashboard.services.dingtalk import get_client
+
+        token = get_client().get_access_token()
+    for url in ("/chats/", f"/chats/{chat.chatid}", f"/chats/{chat.chatid}/messages/{message.id}"):
+        page = signed_in.get(url).get_data(as_text=True)
+        assert sandbox.app_secret not in page
+        assert token not in page
+
+
+# --- read lists ----------------------------------------------------------------------
+
+
+def read_page(client, chatid: str, message_id: int) -> str:
+    response = client.get(f"/chats/{chatid}/messages/{message_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_read_list_shows_readers_and_the_rest_with_counts(chat, signed_in, sandbox, app):
+    send_text(signed_in, chat.chatid)
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    assert "还没有人阅读。" in read_page(signed_in, chat.chatid, message.id)
+
+    sandbox.advance(3600)
+    with app.test_request_context():
+        status = service.read_status(message)
+    assert status["members"] == TWELVE
+    assert status["read"] and status["unread"]
+    assert sorted(status["read"] + status["unread"]) == TWELVE
+    page = read_page(signed_in, chat.chatid, message.id)
+    assert f"已读（{len(status['read'])} / 12）" in page
+    assert f"未读（{len(status['unread'])} / 12）" in page
+
+
+def test_read_list_follows_every_cursor_page(chat, signed_in, sandbox, app):
+    send_text(signed_in, chat.chatid)
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    sandbox.advance(3600)
+    with app.test_request_context():
+        everyone = service.read_status(message)["read"]
+        before = chat_calls(sandbox, "/chat/getReadList")
+        paged = service.read_status(message, size=5)
+    pages = chat_calls(sandbox, "/chat/getReadList") - before
+    assert sorted(paged["read"]) == sorted(everyone)
+    assert len(everyone) > 5
+    assert pages == math.ceil(len(everyone) / 5)
+
+
+def test_read_list_of_a_large_chat_spans_pages_of_100(signed_in, sandbox):
+    chatid = department_chat_id(1)
+    send_text(signed_in, chatid, "全员通知")
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    sandbox.advance(3600)
+    before = sandbox.stats()["calls"]
+    page = read_page(signed_in, chatid, message.id)
+    after = sandbox.stats()["calls"]
+    pages = after["/chat/getReadList"] - before.get("/chat/getReadList", 0)
+    assert after["/chat/get"] - before.get("/chat/get", 0) == 1
+    assert pages == 2
+    assert "/ 150）" in page
+    read = int(page.split("已读（")[1].split(" /")[0])
+    assert 100 < read < 150
+
+
+def test_a_stuck_cursor_stops_with_a_clear_message(chat, signed_in, sandbox):
+    send_text(signed_in, chat.chatid)
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    sandbox.advance(3600)
+    sandbox.set_read_list_stuck(True)
+    page = read_page(signed_in, chat.chatid, message.id)
+    assert "无法加载已读列表。" in page
+    assert "钉钉反复返回同一页已读列表，为避免无限循环已停止读取。" in page
+    assert chat_calls(sandbox, "/chat/getReadList") == 1
+
+
+def test_read_list_of_another_chats_message_is_not_found(chat, signed_in):
+    send_text(signed_in, chat.chatid)
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    assert signed_in.get(f"/chats/chatother/messages/{message.id}").status_code == 404
+    assert signed_in.get(f"/chats/{chat.chatid}/messages/999").status_code == 404
