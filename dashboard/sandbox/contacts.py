@@ -232,7 +232,7 @@ def user_listbypage(call: OapiCall) -> dict[str, Any]:
     order = params.string("order", default="custom")
     if order not in ORDERS:
         raise invalid_param(f"order must be one of {', '.join(ORDERS)}")
-    members = sort_members(call.state.company.members(dept.id), dept.id, order or "custom")
+    members = sort_members(call.state.company.members(dept.id), order or "custom")
     page = members[offset : offset + size]
     return {
         "hasMore": offset + size < len(members),
@@ -240,7 +240,7 @@ def user_listbypage(call: OapiCall) -> dict[str, Any]:
     }
 
 
-def sort_members(members: list[User], dept_id: int, order: str) -> list[User]:
+def sort_members(members: list[User], order: str) -> list[User]:
     """Members in the requested order; "custom" is the department order, then pinyin."""
     if order.startswith("entry"):
         return sorted(

@@ -106,6 +106,7 @@ class IsvState:
             "current_ticket": self.current_ticket,
             "settings": dataclasses.asdict(self.settings),
             "corps": [dict(dataclasses.asdict(c), agent_id=agent_id) for c in self.corps.values()],
+            "corp_tokens": dict(self.corp_tokens),
             "corp_token_calls": dict(self.corp_token_calls),
             "auth_info_calls": dict(self.auth_info_calls),
             "pushes": self.pushes,

@@ -16,7 +16,9 @@ def create(oapi, **fields):
 
 
 def send(oapi, chatid, text="hi"):
-    body = oapi.post("/chat/send", {"chatid": chatid, "msg": {"msgtype": "text", "text": {"content": text}}})
+    body = oapi.post(
+        "/chat/send", {"chatid": chatid, "msg": {"msgtype": "text", "text": {"content": text}}}
+    )
     assert body["errcode"] == 0, body
     return body["messageId"]
 
@@ -49,7 +51,9 @@ def test_dissolved_chat_reports_status_2(oapi, sandbox):
     chatid = create(oapi)["chatid"]
     sandbox.dissolve_chat(chatid)
     assert oapi.get("/chat/get", chatid=chatid)["chat_info"]["status"] == 2
-    body = oapi.post("/chat/send", {"chatid": chatid, "msg": {"msgtype": "text", "text": {"content": "x"}}})
+    body = oapi.post(
+        "/chat/send", {"chatid": chatid, "msg": {"msgtype": "text", "text": {"content": "x"}}}
+    )
     assert body["errcode"] == 40035
 
 
@@ -91,7 +95,9 @@ def test_send_returns_message_id_with_url_special_characters(oapi):
 
 def test_send_legacy_top_level_msgtype_form(oapi):
     chatid = create(oapi)["chatid"]
-    body = oapi.post("/chat/send", {"chatid": chatid, "msgtype": "text", "text": {"content": "旧格式"}})
+    body = oapi.post(
+        "/chat/send", {"chatid": chatid, "msgtype": "text", "text": {"content": "旧格式"}}
+    )
     assert body["errcode"] == 0
     assert body["messageId"]
 
@@ -103,9 +109,12 @@ def test_send_validates_msg(oapi):
     assert oapi.post("/chat/send", bad)["errcode"] == 40035
     long = {"chatid": chatid, "msg": {"msgtype": "text", "text": {"content": "x" * 2100}}}
     assert oapi.post("/chat/send", long)["errcode"] == 45002
-    assert oapi.post("/chat/send", {"chatid": "chatnope", "msgtype": "text", "text": {"content": "x"}})[
-        "errcode"
-    ] == 60121
+    assert (
+        oapi.post(
+            "/chat/send", {"chatid": "chatnope", "msgtype": "text", "text": {"content": "x"}}
+        )["errcode"]
+        == 60121
+    )
 
 
 def test_message_id_must_be_url_encoded(oapi):
@@ -120,7 +129,11 @@ def test_message_id_must_be_url_encoded(oapi):
 
 def test_read_list_grows_over_time(oapi, sandbox):
     message_id = send(oapi, create(oapi)["chatid"])
-    assert read_list(oapi, message_id, size=3) == {"errcode": 0, "errmsg": "ok", "readUserIdList": []}
+    assert read_list(oapi, message_id, size=3) == {
+        "errcode": 0,
+        "errmsg": "ok",
+        "readUserIdList": [],
+    }
     sandbox.advance(3600)
     body = read_list(oapi, message_id, size=3)
     assert 0 < len(body["readUserIdList"]) <= 3

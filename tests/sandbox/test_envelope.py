@@ -97,7 +97,9 @@ def test_topapi_accepts_form_urlencoded_with_string_values(oapi, sandbox):
     }
     body = oapi.post(SEND, data=form)
     assert body["errcode"] == 0
-    progress = oapi.post(PROGRESS, data={"agent_id": str(sandbox.agent_id), "task_id": str(body["task_id"])})
+    progress = oapi.post(
+        PROGRESS, data={"agent_id": str(sandbox.agent_id), "task_id": str(body["task_id"])}
+    )
     assert progress["errcode"] == 0
     assert progress["progress"]["status"] == 0
 

@@ -77,9 +77,22 @@ def test_every_msgtype_is_accepted(oapi, name):
         {"msgtype": "action_card", "action_card": {"title": "t", "markdown": "m"}},
         {
             "msgtype": "action_card",
-            "action_card": {"title": "t", "markdown": "m", "single_title": "x" * 21, "single_url": "u"},
+            "action_card": {
+                "title": "t",
+                "markdown": "m",
+                "single_title": "x" * 21,
+                "single_url": "u",
+            },
         },
-        {"msgtype": "action_card", "action_card": {"title": "t" * 65, "markdown": "m", "single_title": "a", "single_url": "u"}},
+        {
+            "msgtype": "action_card",
+            "action_card": {
+                "title": "t" * 65,
+                "markdown": "m",
+                "single_title": "a",
+                "single_url": "u",
+            },
+        },
     ],
 )
 def test_malformed_msg_is_40035(oapi, msg):
@@ -92,7 +105,10 @@ def compact_size(msg):
 
 def test_msg_over_2048_bytes_is_45002(oapi):
     frame = compact_size({"msgtype": "text", "text": {"content": ""}})
-    fits = {"msgtype": "text", "text": {"content": "字" * ((2048 - frame) // 3) + "x" * ((2048 - frame) % 3)}}
+    fits = {
+        "msgtype": "text",
+        "text": {"content": "字" * ((2048 - frame) // 3) + "x" * ((2048 - frame) % 3)},
+    }
     assert compact_size(fits) == 2048
     assert oapi.send_notice(fits, userid_list="u0001")["errcode"] == 0
     too_long = {"msgtype": "text", "text": {"content": fits["text"]["content"] + "x"}}
@@ -216,7 +232,10 @@ def test_same_content_same_user_same_day_is_forbidden_143106(oapi, sandbox):
 def test_other_content_or_next_day_is_delivered(oapi, sandbox):
     oapi.send_notice(userid_list="u0001")
     other = {"msgtype": "text", "text": {"content": "另一条"}}
-    assert result(oapi, oapi.send_notice(other, userid_list="u0001")["task_id"])["forbidden_list"] == []
+    assert (
+        result(oapi, oapi.send_notice(other, userid_list="u0001")["task_id"])["forbidden_list"]
+        == []
+    )
     sandbox.advance(86400)
     assert result(oapi, oapi.send_notice(userid_list="u0001")["task_id"])["forbidden_list"] == []
 
@@ -233,7 +252,9 @@ def test_daily_cap_per_user_is_forbidden_143105(oapi, sandbox):
 
 def test_fourth_to_all_user_in_a_day_is_forbidden_for_everyone(oapi, sandbox):
     for n in range(3):
-        body = oapi.send_notice({"msgtype": "text", "text": {"content": f"全员 {n}"}}, to_all_user=True)
+        body = oapi.send_notice(
+            {"msgtype": "text", "text": {"content": f"全员 {n}"}}, to_all_user=True
+        )
         assert result(oapi, body["task_id"])["forbidden_list"] == []
     fourth = oapi.send_notice({"msgtype": "text", "text": {"content": "全员 4"}}, to_all_user=True)
     assert fourth["errcode"] == 0
