@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from dashboard.dingtalk import DingTalkClient, messages
 
@@ -88,6 +89,21 @@ def test_chat_lifecycle(dingtalk: DingTalkClient) -> None:
     assert any(c in message_id for c in "+/=")
     page = dingtalk.chats.get_read_list_page(message_id, 0, 3)
     assert page["errcode"] == 0 and isinstance(page["readUserIdList"], list)
+    assert list(dingtalk.chats.iter_read_list(message_id, chatid=chatid)) == []
+
+
+def test_message_id_reaches_the_server_url_encoded(dingtalk: DingTalkClient, sandbox) -> None:
+    """A raw '+' would arrive as a space: the sandbox then does not know the messageId."""
+    chatid = dingtalk.chats.create_chat("编码", "u0001", ["u0001", "u0002"])["chatid"]
+    message_id = dingtalk.chats.send_chat_message(chatid, messages.text("hi"))["messageId"]
+    assert "+" in message_id
+    assert dingtalk.chats.get_read_list_page(message_id, 0, 2)["errcode"] == 0
+    raw = requests.get(
+        f"{sandbox.base_url}/chat/getReadList?messageId={message_id}&cursor=0&size=2",
+        params={"access_token": dingtalk.get_access_token()},
+        timeout=5,
+    ).json()
+    assert raw["errcode"] != 0
 
 
 def test_iter_read_list_follows_cursors(dingtalk: DingTalkClient, sandbox) -> None:

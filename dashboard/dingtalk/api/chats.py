@@ -90,14 +90,24 @@ class ChatAPI(BaseAPI):
         )
 
     def iter_read_list(
-        self, message_id: str, *, size: int = 100, max_pages: int = 1000
+        self,
+        message_id: str,
+        *,
+        size: int = 100,
+        max_pages: int = 1000,
+        chatid: str | None = None,
     ) -> Iterator[str]:
         """Yield every reader's userid, following ``next_cursor`` until it is absent.
 
-        Raises ``PaginationError`` when a cursor repeats or after ``max_pages`` pages.
+        The oapi rejects a ``size`` larger than the group's member count; pass
+        ``chatid`` to cap ``size`` at it (one extra chat/get). Raises
+        ``PaginationError`` when a cursor repeats or after ``max_pages`` pages.
         """
         check_page_size(size)
         check_max_pages(max_pages)
+        if chatid is not None:
+            members = self.get_chat(chatid).get("chat_info", {}).get("useridlist") or []
+            size = max(1, min(size, len(members)))
         cursor: Any = 0
         seen = {cursor}
         for _ in range(max_pages):
