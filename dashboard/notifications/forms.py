@@ -77,7 +77,9 @@ def _text(field) -> str:
 class MessageFields:
     """WTForms fields for one DingTalk message of any type (mix in before FlaskForm)."""
 
-    msgtype = SelectField(_l("Message type"), choices=MSGTYPE_CHOICES, default="text")
+    msgtype = SelectField(
+        _l("Message type"), choices=MSGTYPE_CHOICES, default="text", validate_choice=False
+    )
     msg = TextAreaField(_l("Text"), validators=[Optional()], render_kw={"rows": 4})
 
     markdown_title = StringField(_l("Title (shown in the conversation list)"))
@@ -94,6 +96,7 @@ class MessageFields:
         _l("Buttons"),
         choices=[("single", _l("One button")), ("buttons", _l("Button list"))],
         default="single",
+        validate_choice=False,
     )
     card_single_title = StringField(_l("Button title"))
     card_single_url = StringField(_l("Button URL"))
@@ -105,6 +108,7 @@ class MessageFields:
         _l("Button layout"),
         choices=[("0", _l("Vertical")), ("1", _l("Horizontal"))],
         default="0",
+        validate_choice=False,
     )
 
     oa_message_url = StringField(_l("Message URL"))
@@ -136,6 +140,9 @@ class MessageFields:
     def validate_message(self) -> bool:
         """Check the chosen msgtype's fields and the whole msg's size; errors land on fields."""
         msgtype = self.msgtype.data
+        if msgtype not in FIELD_RULES:
+            self.msgtype.errors.append(_("Choose a message type."))
+            return False
         ok = True
         for name, required, max_len in FIELD_RULES.get(msgtype, []):
             field = getattr(self, name)
@@ -232,7 +239,11 @@ class MessageFields:
             return False
         if len(rows) > dtmsg.OA_FORM_MAX:
             self.oa_form.errors.append(
-                _("At most %(max)d form rows (now %(count)d).", max=dtmsg.OA_FORM_MAX, count=len(rows))
+                _(
+                    "At most %(max)d form rows (now %(count)d).",
+                    max=dtmsg.OA_FORM_MAX,
+                    count=len(rows),
+                )
             )
             ok = False
         body = (_text(self.oa_title), _text(self.oa_content), rows, _text(self.oa_rich_num))
@@ -298,7 +309,10 @@ def build_msg(form: MessageFields) -> dict[str, Any]:
     if t == "markdown":
         return {
             "msgtype": "markdown",
-            "markdown": {"title": _text(form.markdown_title), "text": form.markdown_text.data or ""},
+            "markdown": {
+                "title": _text(form.markdown_title),
+                "text": form.markdown_text.data or "",
+            },
         }
     if t == "link":
         return {
@@ -311,7 +325,10 @@ def build_msg(form: MessageFields) -> dict[str, Any]:
             },
         }
     if t == "action_card":
-        card: dict[str, Any] = {"title": _text(form.card_title), "markdown": form.card_markdown.data or ""}
+        card: dict[str, Any] = {
+            "title": _text(form.card_title),
+            "markdown": form.card_markdown.data or "",
+        }
         if form.card_style.data == "buttons":
             try:
                 buttons = parse_buttons(form.card_buttons.data)

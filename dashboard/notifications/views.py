@@ -1,18 +1,265 @@
-"""Placeholder routes; replaced by the notifications work."""
+"""Composer, send history and the follow-up of one send (progress, result, recall)."""
 
-from flask import render_template
-from flask_login import login_required
+from __future__ import annotations
 
-from dashboard.notifications import bp
+import secrets
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from dashboard.dingtalk.errors import InvalidMessage
+from dashboard.extensions import db
+from dashboard.notifications import bp, service
+from dashboard.notifications.forms import MSGTYPE_CHOICES, ComposeForm, build_msg, preview_message
+from dashboard.notifications.models import SEND_STATES, Send
+
+STATE_LABELS = {
+    "submitting": _l("Submitting"),
+    "submitted": _l("Submitted"),
+    "partial": _l("Partly failed"),
+    "failed": _l("Failed"),
+    "unknown": _l("Outcome unknown"),
+    "completed": _l("Completed"),
+    "recalled": _l("Recalled"),
+}
+STATE_COLOURS = {
+    "submitting": "secondary",
+    "submitted": "primary",
+    "partial": "warning",
+    "failed": "danger",
+    "unknown": "warning",
+    "completed": "success",
+    "recalled": "dark",
+}
+PREFILL_FIELDS = (
+    "userid_list",
+    "dept_id_list",
+    "msgtype",
+    "msg",
+    "markdown_title",
+    "markdown_text",
+)
 
 
-@bp.route("/new")
+@bp.context_processor
+def notification_labels():
+    return {
+        "state_labels": STATE_LABELS,
+        "state_colours": STATE_COLOURS,
+        "msgtype_labels": dict(MSGTYPE_CHOICES),
+    }
+
+
+def _recipients(form: ComposeForm) -> dict:
+    return {
+        "userid_list": service.parse_userids(form.userid_list.data),
+        "dept_id_list": service.parse_dept_ids(form.dept_id_list.data),
+        "to_all_user": bool(form.to_all_user.data),
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
 @login_required
 def compose():
-    return render_template("placeholder.html")
+    if request.method == "GET":
+        prefill = {k: request.args[k] for k in PREFILL_FIELDS if request.args.get(k)}
+        form = ComposeForm(**prefill, to_all_user=request.args.get("to_all_user") == "true")
+        form.nonce.data = secrets.token_urlsafe(24)
+        return render_template("notifications/compose.html", form=form, warnings=[])
+    form = ComposeForm()
+    warnings: list[str] = []
+    if form.validate():
+        already = service.find_by_nonce(form.nonce.data) if form.nonce.data else None
+        if already is not None:
+            flash(_("This form was already sent; it was not sent again."), "info")
+            return redirect(url_for(".detail", send_id=already.id))
+        msg, recipients = build_msg(form), _recipients(form)
+        warnings = service.presend_warnings(msg=msg, **recipients)
+        if not warnings or form.confirm.data:
+            send = service.send_work_notice(
+                msg=msg,
+                **recipients,
+                sender=current_user.username,
+                nonce=form.nonce.data or None,
+            )
+            _flash_send(send)
+            return redirect(url_for(".detail", send_id=send.id))
+    return render_template("notifications/compose.html", form=form, warnings=warnings)
+
+
+def _flash_send(send: Send) -> None:
+    if send.state == "submitted":
+        flash(
+            _(
+                "Sent to DingTalk as %(count)d tasks. Delivery is followed below.",
+                count=len(send.tasks),
+            ),
+            "success",
+        )
+    elif send.state == "partial":
+        flash(
+            _("Some batches were refused by DingTalk: %(error)s", error=send.error_message),
+            "warning",
+        )
+    elif send.state == "unknown":
+        flash(
+            _(
+                "DingTalk did not answer in time: the notification may or may not have been delivered. It was not sent again."
+            ),
+            "warning",
+        )
+    else:
+        flash(
+            _(
+                "DingTalk refused the notification: %(error)s (errcode %(code)s)",
+                error=send.error_message,
+                code=send.error_code,
+            ),
+            "danger",
+        )
+
+
+@bp.route("/preview", methods=["POST"])
+@login_required
+def preview():
+    """JSON for the composer's live preview: msg, size, errors, warnings, the exact requests."""
+    form = ComposeForm()
+    data = preview_message(form)
+    try:
+        recipients = _recipients(form)
+    except ValueError:
+        recipients = {
+            "userid_list": service.parse_userids(form.userid_list.data),
+            "dept_id_list": [],
+            "to_all_user": False,
+        }
+    data.update(
+        service.preview_requests(
+            data["msg"],
+            recipients["userid_list"],
+            recipients["dept_id_list"],
+            recipients["to_all_user"],
+        )
+    )
+    has_recipients = any(recipients.values())
+    data["warnings"] = (
+        service.presend_warnings(msg=data["msg"], **recipients)
+        if data["valid"] and has_recipients
+        else []
+    )
+    return jsonify(data)
 
 
 @bp.route("/")
 @login_required
 def history():
-    return render_template("placeholder.html")
+    filters = service.HistoryFilter(
+        **{
+            k: (request.args.get(k) or "").strip() or None
+            for k in ("state", "msgtype", "sender", "source", "q", "day")
+        }
+    )
+    try:
+        query = service.history_query(filters)
+    except InvalidMessage as exc:
+        flash(exc.reason, "warning")
+        filters.day = None
+        query = service.history_query(filters)
+    page = db.paginate(query, per_page=20, error_out=False)
+    return render_template(
+        "notifications/history.html",
+        page=page,
+        filters=filters,
+        states=SEND_STATES,
+        msgtypes=MSGTYPE_CHOICES,
+    )
+
+
+def _get_send(send_id: int) -> Send:
+    send = db.session.get(Send, send_id)
+    if send is None:
+        abort(404)
+    return send
+
+
+@bp.route("/<int:send_id>")
+@login_required
+def detail(send_id: int):
+    send = _get_send(send_id)
+    service.refresh_progress(send)
+    if not service.is_in_progress(send):
+        service.refresh_result(send)
+    return render_template(
+        "notifications/detail.html",
+        send=send,
+        outcome=service.outcome(send),
+        percent=service.overall_percent(send),
+        in_progress=service.is_in_progress(send),
+    )
+
+
+@bp.route("/<int:send_id>/status")
+@login_required
+def status(send_id: int):
+    """Progress of a send for the detail page's poller."""
+    send = service.refresh_progress(_get_send(send_id))
+    return jsonify(
+        id=send.id,
+        state=send.state,
+        state_label=str(STATE_LABELS[send.state]),
+        percent=service.overall_percent(send),
+        in_progress=service.is_in_progress(send),
+        tasks=[
+            {
+                "batch_no": t.batch_no,
+                "task_id": t.task_id,
+                "state": t.state,
+                "progress": t.progress,
+                "status": t.status,
+            }
+            for t in send.tasks
+        ],
+        result_url=url_for(".result", send_id=send.id),
+    )
+
+
+@bp.route("/<int:send_id>/result")
+@login_required
+def result(send_id: int):
+    """The per-recipient result as an HTML fragment (fetched once progress reaches 100 %)."""
+    send = service.refresh_result(_get_send(send_id))
+    return render_template("notifications/_result.html", send=send, outcome=service.outcome(send))
+
+
+@bp.route("/<int:send_id>/recall", methods=["POST"])
+@login_required
+def recall(send_id: int):
+    send = _get_send(send_id)
+    try:
+        attempts = service.recall(send, current_user.username)
+    except InvalidMessage as exc:
+        flash(exc.reason, "warning")
+        return redirect(url_for(".detail", send_id=send.id))
+    failed = [a for a in attempts if not a.ok]
+    if failed:
+        flash(
+            _(
+                "%(ok)d of %(total)d tasks recalled; DingTalk refused the rest: %(error)s",
+                ok=len(attempts) - len(failed),
+                total=len(attempts),
+                error=failed[0].error_message,
+            ),
+            "warning",
+        )
+    else:
+        flash(_("The notification was recalled."), "success")
+    return redirect(url_for(".detail", send_id=send.id))
+
+
+@bp.app_template_filter("notice_time")
+def notice_time(value) -> str:
+    """A stored UTC time in the console's time zone (BABEL_DEFAULT_TIMEZONE)."""
+    return format_datetime(value, "yyyy-MM-dd HH:mm:ss") if value else ""
