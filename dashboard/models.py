@@ -3,4 +3,5 @@
 from dashboard.api.models import ApiToken  # noqa: F401
 from dashboard.auth.models import User  # noqa: F401
 from dashboard.chats.models import Chat, ChatMessage  # noqa: F401
+from dashboard.isv.models import AuthorisedCompany, SuiteTicket  # noqa: F401
 from dashboard.notifications.models import Recall, Send, SendTask  # noqa: F401

@@ -3,6 +3,8 @@
 Views call `get_client()` and never build clients or touch `requests`. The
 client for the internal app is built once per process and shares the token
 store (Flask-Caching, so every worker sees one token) and the rate limiter.
+In ISV mode (DINGTALK_SUITE_KEY set) it is the client of the company selected
+in the session, or of the `corpid` passed in (the JSON API's field).
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ EXTENSION_KEY = "dingtalk"
 
 class NotConfigured(RuntimeError):
     """The DingTalk app credentials are missing from the configuration."""
+
+
+class NoCompanySelected(NotConfigured):
+    """ISV mode, and no company was chosen (in the session or as `corpid`)."""
+
+
+class UnknownCompany(NotConfigured):
+    """ISV mode, and the `corpid` asked for has not authorised the suite."""
 
 
 def build_rate_limiter(app: Flask) -> RateLimiter:
@@ -86,8 +96,16 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = {"internal": None}
 
 
-def get_client() -> DingTalkClient:
-    """The client acting for the current request's company."""
+def get_client(corpid: str | None = None) -> DingTalkClient:
+    """The client acting for the current request's company.
+
+    In ISV mode: the company `corpid`, else the one selected in the session;
+    raises NoCompanySelected or UnknownCompany. Call it per request, never keep it.
+    """
+    if current_app.config.get("DINGTALK_SUITE_KEY"):
+        from dashboard.isv import service as isv
+
+        return isv.corp_client(corpid or isv.selected_corpid())
     state = current_app.extensions[EXTENSION_KEY]
     if state["internal"] is None:
         state["internal"] = build_internal_client(current_app)

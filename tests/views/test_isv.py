@@ -1,0 +1,387 @@
+"""ISV mode of the console: callback, switcher, ISV page, debugger and sends per company."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from dashboard.dingtalk.callback_crypto import DingTalkCrypto
+from dashboard.extensions import db
+from dashboard.sandbox.isv import (
+    DEFAULT_CALLBACK_AES_KEY,
+    DEFAULT_CALLBACK_TOKEN,
+    DEFAULT_SUITE_KEY,
+    DEFAULT_SUITE_SECRET,
+    IsvSandboxControl,
+)
+from tests.conftest import _ServerThread
+
+CORP_A = "dingisvcorpa"
+CORP_B = "dingisvcorpb"
+ENCRYPTION_KEY = "test-dashboard-encryption-key"
+
+
+def isv_config(sandbox, tmp_path, **extra):
+    config = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "CACHE_TYPE": "SimpleCache",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "DINGTALK_API_BASE": sandbox.base_url,
+        "DINGTALK_APP_KEY": None,
+        "DINGTALK_APP_SECRET": None,
+        "DINGTALK_SUITE_KEY": DEFAULT_SUITE_KEY,
+        "DINGTALK_SUITE_SECRET": DEFAULT_SUITE_SECRET,
+        "DINGTALK_SUITE_TICKET": "TestSuiteTicket",
+        "DINGTALK_CALLBACK_TOKEN": DEFAULT_CALLBACK_TOKEN,
+        "DINGTALK_CALLBACK_AES_KEY": DEFAULT_CALLBACK_AES_KEY,
+        "DASHBOARD_ENCRYPTION_KEY": ENCRYPTION_KEY,
+        "DINGTALK_BACKOFF_BASE": 0.01,
+        "DINGTALK_TIMEOUT": 5.0,
+        "DASHBOARD_INSTANCE_PATH": str(tmp_path),
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture
+def isv_sandbox(sandbox) -> IsvSandboxControl:
+    return IsvSandboxControl(sandbox.base_url)
+
+
+@pytest.fixture
+def app(sandbox, tmp_path):
+    """The dashboard in ISV mode on the sandbox suite, with its two companies added."""
+    from dashboard import create_app
+    from dashboard.auth.models import upsert_user
+    from dashboard.isv import service
+
+    app = create_app(isv_config(sandbox, tmp_path))
+    with app.app_context():
+        db.create_all()
+        upsert_user("admin", "admin-password")
+        service.refresh_company(CORP_A)
+        service.refresh_company(CORP_B)
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def crypto() -> DingTalkCrypto:
+    return DingTalkCrypto(DEFAULT_CALLBACK_TOKEN, DEFAULT_CALLBACK_AES_KEY, DEFAULT_SUITE_KEY)
+
+
+def post_event(client, crypto, event, *, tamper=False):
+    timestamp, nonce = "1700000000000", "abcd1234"
+    encrypted = crypto.encrypt(json.dumps(event))
+    signature = crypto.signature(timestamp, nonce, encrypted)
+    if tamper:
+        signature = "0" * 40
+    return client.post(
+        f"/isv/callback?signature={signature}&timestamp={timestamp}&nonce={nonce}",
+        json={"encrypt": encrypted},
+    )
+
+
+def reply_text(crypto, response) -> str:
+    reply = response.get_json()
+    return crypto.decrypt(
+        reply["encrypt"], reply["msg_signature"], reply["timeStamp"], reply["nonce"]
+    )
+
+
+# -- the callback -------------------------------------------------------------------------
+
+
+def test_suite_ticket_push_is_stored_encrypted_and_answered_with_success(app, client, crypto):
+    from dashboard.isv import service
+    from dashboard.isv.models import SuiteTicket
+
+    response = post_event(
+        client,
+        crypto,
+        {
+            "EventType": "suite_ticket",
+            "SuiteTicket": "pushed-ticket-1",
+            "SuiteKey": DEFAULT_SUITE_KEY,
+        },
+    )
+    assert response.status_code == 200
+    assert reply_text(crypto, response) == "success"
+    info = service.latest_ticket()
+    assert (info.ticket, info.source, info.fresh) == ("pushed-ticket-1", "callback", True)
+    row = db.session.execute(db.select(SuiteTicket)).scalar_one()
+    assert "pushed-ticket-1" not in row.ticket_encrypted
+
+
+def test_tampered_signature_is_rejected_and_nothing_is_stored(app, client, crypto):
+    from dashboard.isv import service
+
+    response = post_event(
+        client, crypto, {"EventType": "suite_ticket", "SuiteTicket": "evil"}, tamper=True
+    )
+    assert response.status_code == 403
+    assert service.latest_ticket().ticket == "TestSuiteTicket"
+
+
+def test_callback_needs_no_sign_in_but_rejects_garbage(client):
+    assert client.post("/isv/callback", json={"nothing": 1}).status_code == 400
+    assert client.post("/isv/callback", data="not json").status_code == 400
+
+
+def test_check_url_is_answered(client, crypto):
+    response = post_event(client, crypto, {"EventType": "check_url"})
+    assert reply_text(crypto, response) == "success"
+
+
+def test_authorisation_events_add_and_remove_a_company(app, client, crypto, auth, isv_sandbox):
+    from dashboard.isv import service
+    from dashboard.isv.models import AuthorisedCompany
+
+    isv_sandbox.set_corp("dingisvcorpc", corp_name="新客户", auth_level=2)
+    response = post_event(
+        client,
+        crypto,
+        {
+            "EventType": "tmp_auth_code",
+            "AuthCorpId": "dingisvcorpc",
+            "AuthCode": "tmp",
+            "PermanentCode": "perm-code-123",
+        },
+    )
+    assert reply_text(crypto, response) == "success"
+    company = service.get_company("dingisvcorpc")
+    assert company.corp_name == "新客户" and company.auth_level == 2
+    assert "perm-code-123" not in company.permanent_code_encrypted
+    assert service.decrypt_secret(company.permanent_code_encrypted) == "perm-code-123"
+
+    post_event(client, crypto, {"EventType": "suite_relieve", "AuthCorpId": "dingisvcorpc"})
+    assert service.get_company("dingisvcorpc") is None
+    row = db.session.execute(
+        db.select(AuthorisedCompany).filter_by(corpid="dingisvcorpc")
+    ).scalar_one()
+    assert row.authorised is False and row.permanent_code_encrypted is None
+    auth.login()
+    assert "dingisvcorpc" not in client.get("/isv/").get_data(as_text=True)
+
+
+def test_pushed_ticket_is_used_by_the_next_signed_call(app, isv_sandbox):
+    """Strict sandbox: the configured ticket fails, the pushed one (over real HTTP) works."""
+    from dashboard.dingtalk.isv import SuiteTicketError
+    from dashboard.isv import service
+
+    isv_sandbox.configure(strict_ticket=True, current_ticket="old-ticket")
+    with pytest.raises(SuiteTicketError):
+        service.suite_client().get_auth_info(CORP_A)
+    server = _ServerThread(app)
+    server.start()
+    try:
+        pushed = isv_sandbox.push_ticket(server.url + "/isv/callback")
+    finally:
+        server.stop()
+    assert pushed["success"] is True
+    assert service.latest_ticket().ticket == pushed["ticket"]
+    assert service.suite_client().get_auth_info(CORP_A)["auth_corp_info"]["corpid"] == CORP_A
+
+
+def test_isv_mode_refuses_to_start_without_the_encryption_key(sandbox, tmp_path):
+    from dashboard import create_app
+    from dashboard.isv.service import IsvConfigError
+
+    with pytest.raises(IsvConfigError):
+        create_app(isv_config(sandbox, tmp_path, DASHBOARD_ENCRYPTION_KEY=None))
+
+
+# -- the console ----------------------------------------------------------------------------
+
+
+def test_switcher_lists_companies_and_remembers_the_choice(client, auth):
+    auth.login()
+    page = client.get("/isv/").get_data(as_text=True)
+    for text in ("云帆科技", "星河物流", CORP_A, CORP_B, "星河通知"):
+        assert text in page
+    assert "company-switcher" in page
+    response = client.post("/isv/select", data={"corpid": CORP_B, "next": "/isv/"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/isv/")
+    page = client.get("/isv/").get_data(as_text=True)
+    assert 'aria-current="true"' in page
+    with client.session_transaction() as session:
+        assert session["isv_corpid"] == CORP_B
+
+
+def test_switching_to_an_unknown_company_is_refused(client, auth):
+    auth.login()
+    response = client.post(
+        "/isv/select", data={"corpid": "dingnotthere", "next": "/isv/"}, follow_redirects=True
+    )
+    assert "has not authorised" in response.get_data(as_text=True) or "未授权" in response.get_data(
+        as_text=True
+    )
+    with client.session_transaction() as session:
+        assert "isv_corpid" not in session
+
+
+def test_pages_without_a_selected_company_point_to_the_switcher(app, client, auth):
+    from dashboard.services.dingtalk import NoCompanySelected, get_client
+
+    with app.test_request_context("/"), pytest.raises(NoCompanySelected):
+        get_client()
+    auth.login()
+    response = client.get("/departments/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/isv/")
+    assert client.get("/isv/").status_code == 200
+    with client.session_transaction() as session:
+        assert session.get("_flashes") is None  # shown once, on the ISV page
+    client.post("/isv/select", data={"corpid": CORP_A, "next": "/"})
+    assert client.get("/departments/").status_code == 200
+
+
+def test_get_client_acts_for_the_session_company_or_the_given_corpid(app):
+    from flask import session
+
+    from dashboard.services.dingtalk import UnknownCompany, get_client
+
+    with app.test_request_context("/"):
+        session["isv_corpid"] = CORP_B
+        assert get_client().corp_id == CORP_B
+        assert get_client(corpid=CORP_A).corp_id == CORP_A
+        with pytest.raises(UnknownCompany):
+            get_client(corpid="dingnotthere")
+
+
+def test_isv_page_shows_ticket_and_token_state_but_no_secret(app, client, auth, isv_sandbox):
+    from flask import session
+
+    from dashboard.services.dingtalk import get_client
+
+    auth.login()
+    page = client.get("/isv/").get_data(as_text=True)
+    assert 'id="ticket-freshness"' in page
+    assert page.count("token-state") == 2
+    with app.test_request_context("/"):
+        session["isv_corpid"] = CORP_A
+        get_client().users.get_user("u0001")
+    page = client.get("/isv/").get_data(as_text=True)
+    token_a = isv_sandbox.state()["corp_tokens"][CORP_A]
+    assert token_a not in page
+    assert DEFAULT_SUITE_SECRET not in page
+    row_a = page.split(f'data-corpid="{CORP_A}"')[-1].split("</tr>")[0]
+    row_b = page.split(f'data-corpid="{CORP_B}"')[-1].split("</tr>")[0]
+    assert "text-bg-success" in row_a and "text-bg-secondary" in row_b
+
+
+def test_isv_page_marks_an_old_ticket_stale(app, client, auth):
+    from datetime import timedelta
+
+    from dashboard.auth.models import utcnow
+    from dashboard.isv import service
+
+    service.record_ticket("old", received_at=utcnow() - timedelta(minutes=25))
+    assert service.latest_ticket().fresh is False
+    auth.login()
+    page = client.get("/isv/").get_data(as_text=True)
+    assert "text-bg-warning" in page and "25" in page
+
+
+def test_signature_debugger_shows_the_canonical_string_and_signature(client, auth):
+    auth.login()
+    response = client.post(
+        "/isv/signature", data={"timestamp": "1445827045067", "ticket": "TestSuiteTicket"}
+    )
+    page = response.get_data(as_text=True)
+    expected = base64.b64encode(
+        hmac.new(
+            DEFAULT_SUITE_SECRET.encode(), b"1445827045067\nTestSuiteTicket", hashlib.sha256
+        ).digest()
+    ).decode()
+    assert response.status_code == 200
+    assert "1445827045067\nTestSuiteTicket" in page
+    assert expected in page
+    assert DEFAULT_SUITE_SECRET not in page
+
+
+def test_signature_debugger_explains_bad_input(client, auth):
+    auth.login()
+    response = client.post("/isv/signature", data={"timestamp": "yesterday", "ticket": ""})
+    assert response.status_code == 400
+    assert 'class="invalid-feedback"' in response.get_data(as_text=True)
+
+
+def test_add_company_by_corpid_and_refuse_an_unknown_one(client, auth, isv_sandbox):
+    isv_sandbox.set_corp("dingisvcorpc", corp_name="第三家")
+    auth.login()
+    page = client.post(
+        "/isv/companies", data={"corpid": "dingisvcorpc"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "第三家" in page
+    response = client.post("/isv/companies", data={"corpid": "dingnotthere"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "dingnotthere" in response.get_data(as_text=True)
+    assert client.post("/isv/companies", data={"corpid": "bad corp!"}).status_code == 400
+
+
+def test_each_company_sends_with_its_own_token_fetched_once(app, sandbox, isv_sandbox):
+    """Two companies, several calls each: one get_corp_token per company, its own token on each call."""
+    from flask import session
+
+    from dashboard.dingtalk import messages
+    from dashboard.isv import service
+    from dashboard.services.dingtalk import get_client
+
+    sent = []
+    session_obj = service.suite_client().session
+    original = session_obj.request
+
+    def recording(method, url, **kwargs):
+        sent.append((urlsplit(url).path, dict(kwargs.get("params") or {})))
+        return original(method, url, **kwargs)
+
+    session_obj.request = recording
+    try:
+        for corpid in (CORP_A, CORP_B, CORP_A, CORP_B):
+            with app.test_request_context("/"):
+                session["isv_corpid"] = corpid
+                client = get_client()
+                client.users.get_user("u0001")
+                client.messages.send_work_notice(
+                    messages.build_msg("text", content=f"hello {corpid}"), userid_list=["u0002"]
+                )
+    finally:
+        session_obj.request = original
+    state = isv_sandbox.state()
+    assert state["corp_token_calls"] == {CORP_A: 1, CORP_B: 1}
+    assert sandbox.stats()["gettoken"] == 0
+    sends = [p["access_token"] for path, p in sent if path.endswith("/asyncsend_v2")]
+    assert sends == [state["corp_tokens"][c] for c in (CORP_A, CORP_B, CORP_A, CORP_B)]
+
+
+def test_composer_sends_for_the_selected_company(client, auth, isv_sandbox, sandbox):
+    auth.login()
+    client.post("/isv/select", data={"corpid": CORP_B, "next": "/"})
+    response = client.post(
+        "/notifications/new",
+        data={"msgtype": "text", "msg": "来自星河物流的通知", "userid_list": "u0001"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert sandbox.stats()["calls"].get("/topapi/message/corpconversation/asyncsend_v2") == 1
+    assert isv_sandbox.state()["corp_token_calls"] == {CORP_B: 1}
+
+
+def test_internal_mode_has_no_isv_pages(sandbox, tmp_path):
+    from dashboard import create_app
+
+    config = isv_config(sandbox, tmp_path, DINGTALK_SUITE_KEY=None)
+    app = create_app(config)
+    assert app.test_client().get("/isv/").status_code == 404
+    assert app.test_client().post("/isv/callback", json={}).status_code == 404
