@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from pypinyin import lazy_pinyin
 
 from dashboard.dingtalk import DingTalkClient
@@ -359,11 +359,20 @@ def _crawl_with_lock(*, wait: bool) -> DirectorySnapshot | None:
             time.monotonic() - started,
         )
         _store(snapshot)
-        g.directory_snapshot = snapshot
+        _remember(snapshot)
         return snapshot
     finally:
         if cache.get(lock_key) == token:
             cache.delete(lock_key)
+
+
+_REQUEST_ATTR = "_directory_snapshot"
+
+
+def _remember(snapshot: DirectorySnapshot | None) -> None:
+    """Keep the snapshot on the current request, so one page reads the cache once."""
+    if has_request_context():
+        setattr(request, _REQUEST_ATTR, snapshot)
 
 
 def get_snapshot(*, build_if_missing: bool = True) -> DirectorySnapshot | None:
@@ -371,12 +380,13 @@ def get_snapshot(*, build_if_missing: bool = True) -> DirectorySnapshot | None:
 
     With `build_if_missing=False` this never calls DingTalk (for rendering names).
     """
-    if "directory_snapshot" in g and g.directory_snapshot is not None:
-        return g.directory_snapshot
+    snapshot = getattr(request, _REQUEST_ATTR, None) if has_request_context() else None
+    if snapshot is not None:
+        return snapshot
     snapshot = _load_cached()
     if snapshot is None and build_if_missing:
         snapshot = _crawl_with_lock(wait=True)
-    g.directory_snapshot = snapshot
+    _remember(snapshot)
     return snapshot
 
 

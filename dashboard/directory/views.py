@@ -118,6 +118,8 @@ def user_lookup():
             result = service.lookup_unionid(form.unionid.data)
             if result is None:
                 form.unionid.errors.append(_("No one in this organisation has this unionid."))
+            else:
+                get_snapshot()
         except InvalidRequest:
             form.unionid.errors.append(_("DingTalk does not accept this unionid."))
         except service.OutOfScope:
