@@ -386,8 +386,10 @@ def _live_tasks(send: Send) -> list[SendTask]:
 
 
 def is_in_progress(send: Send) -> bool:
-    """True while some accepted task has not reached status 2 (done)."""
-    return any(t.status != 2 for t in _live_tasks(send)) and send.state != "recalled"
+    """True while some accepted task has not reached status 2 and can still be asked about."""
+    if send.state == "recalled" or not send.within_result_window:
+        return False
+    return any(t.status != 2 for t in _live_tasks(send))
 
 
 def overall_percent(send: Send) -> int:

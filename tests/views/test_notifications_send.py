@@ -1,0 +1,276 @@
+"""Sending: batching, the one-time nonce, pre-send warnings, history states, progress, recall."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.extensions import db
+from dashboard.notifications import service
+from dashboard.notifications.models import Recall, Send, utcnow
+from dashboard.sandbox.demo import build_company
+
+ASYNCSEND = "/topapi/message/corpconversation/asyncsend_v2"
+PROGRESS = "/topapi/message/corpconversation/getsendprogress"
+RESULT = "/topapi/message/corpconversation/getsendresult"
+RECALL = "/topapi/message/corpconversation/recall"
+
+ALL_USERIDS = sorted(build_company().users)
+
+
+def calls(sandbox, path: str) -> int:
+    return sandbox.stats()["calls"].get(path, 0)
+
+
+@pytest.fixture
+def signed_in(client, auth):
+    auth.login()
+    return client
+
+
+def compose(client, **fields):
+    data = {"msgtype": "text", "msg": "请提交日报", "userid_list": "u0001", "nonce": None}
+    data.update(fields)
+    return client.post("/notifications/new", data={k: v for k, v in data.items() if v is not None})
+
+
+def only_send() -> Send:
+    return db.session.execute(db.select(Send)).scalar_one()
+
+
+def test_150_users_and_25_departments_make_one_send_of_two_calls(signed_in, sandbox):
+    assert len(ALL_USERIDS) == 150
+    depts = ",".join(str(d) for d in range(2, 16)) + ",901,902,903,904,905,906,907,908,909,910,911"
+    response = compose(
+        signed_in, userid_list="\n".join(ALL_USERIDS), dept_id_list=depts, nonce="n-150"
+    )
+    assert response.status_code == 302
+    send = only_send()
+    assert response.headers["Location"].endswith(f"/notifications/{send.id}")
+    stats = sandbox.stats()
+    assert stats["calls"][ASYNCSEND] == 2
+    assert stats["total"] == 3  # one gettoken and the two asyncsend_v2 calls
+    assert [len(t.userids) for t in send.tasks] == [100, 50]
+    assert [len(t.dept_ids) for t in send.tasks] == [20, 5]
+    assert all(t.task_id for t in send.tasks) and len({t.task_id for t in send.tasks}) == 2
+    assert send.state == "submitted"
+
+
+def test_batch_sizes_follow_the_configuration(signed_in, sandbox, app):
+    app.config["DINGTALK_USERID_BATCH"] = 2
+    compose(signed_in, userid_list="u0001,u0002,u0003,u0004,u0005")
+    assert calls(sandbox, ASYNCSEND) == 3
+    assert [t.userids for t in only_send().tasks] == [
+        ["u0001", "u0002"],
+        ["u0003", "u0004"],
+        ["u0005"],
+    ]
+
+
+def test_double_submitted_form_sends_once(signed_in, sandbox):
+    first = compose(signed_in, nonce="same-form")
+    second = compose(signed_in, nonce="same-form")
+    assert first.headers["Location"] == second.headers["Location"]
+    assert calls(sandbox, ASYNCSEND) == 1
+    assert Send.query.count() == 1
+    page = signed_in.get(second.headers["Location"]).get_data(as_text=True)
+    assert "该表单已经发送过，没有重复发送。" in page
+
+
+def test_service_with_a_used_nonce_returns_the_first_send(app, sandbox):
+    kwargs = dict(msg={"msgtype": "text", "text": {"content": "hi"}}, userid_list=["u0001"], dept_id_list=None, to_all_user=False, sender="api-user", source="api", api_token_name="ci", nonce="api-1")  # fmt: skip
+    first = service.send_work_notice(**kwargs)
+    second = service.send_work_notice(**kwargs)
+    assert first.id == second.id
+    assert calls(sandbox, ASYNCSEND) == 1
+    assert (first.source, first.api_token_name) == ("api", "ci")
+
+
+def test_same_content_to_same_user_today_warns_and_needs_confirmation(signed_in, sandbox):
+    compose(signed_in, userid_list="u0001,u0002", nonce="a")
+    response = compose(signed_in, userid_list="u0002,u0003", nonce="b")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "143106" in page and "u0002" in page
+    assert 'name="confirm"' in page
+    assert calls(sandbox, ASYNCSEND) == 1
+    response = compose(signed_in, userid_list="u0002,u0003", nonce="b", confirm="y")
+    assert response.status_code == 302
+    assert calls(sandbox, ASYNCSEND) == 2
+
+
+def test_different_content_does_not_warn(signed_in, sandbox):
+    compose(signed_in, userid_list="u0001", nonce="a")
+    response = compose(signed_in, userid_list="u0001", msg="另一条消息", nonce="b")
+    assert response.status_code == 302
+    assert calls(sandbox, ASYNCSEND) == 2
+
+
+def test_user_at_the_daily_cap_is_warned(signed_in, sandbox, app):
+    app.config["DINGTALK_DAILY_USER_CAP"] = 2
+    compose(signed_in, userid_list="u0001", msg="一", nonce="a")
+    compose(signed_in, userid_list="u0001", msg="二", nonce="b")
+    response = compose(signed_in, userid_list="u0001,u0002", msg="三", nonce="c")
+    page = response.get_data(as_text=True)
+    assert "143105" in page and "1 名用户今天已收到本应用 2 条通知（u0001）" in page
+    assert calls(sandbox, ASYNCSEND) == 2
+
+
+def test_fourth_send_to_everyone_today_is_warned(signed_in, sandbox):
+    for n in range(3):
+        response = compose(
+            signed_in, userid_list="", to_all_user="y", msg=f"全员通知 {n}", nonce=f"all-{n}"
+        )
+        assert response.status_code == 302
+    response = compose(signed_in, userid_list="", to_all_user="y", msg="全员通知 3", nonce="all-3")
+    assert "本应用今天已进行 3 次全员发送" in response.get_data(as_text=True)
+    assert calls(sandbox, ASYNCSEND) == 3
+
+
+def test_yesterdays_sends_do_not_warn(signed_in, sandbox):
+    compose(signed_in, nonce="a")
+    send = only_send()
+    send.created_at = utcnow().replace(hour=0) - __import__("datetime").timedelta(days=2)
+    db.session.commit()
+    assert compose(signed_in, nonce="b").status_code == 302
+
+
+def test_preview_lists_the_warnings(signed_in):
+    compose(signed_in, nonce="a")
+    reply = signed_in.post(
+        "/notifications/preview",
+        data={"msgtype": "text", "msg": "请提交日报", "userid_list": "u0001"},
+    ).get_json()
+    assert any("143106" in w for w in reply["warnings"])
+
+
+def test_timeout_leaves_the_send_unknown_and_never_resends(signed_in, sandbox, app):
+    app.config["DINGTALK_TIMEOUT"] = 0.5
+    app.extensions["dingtalk"]["internal"] = None
+    sandbox.inject("latency", count=1, path=ASYNCSEND, seconds=1.5)
+    response = compose(signed_in, nonce="slow")
+    send = only_send()
+    assert send.state == "unknown"
+    assert send.tasks[0].task_id is None
+    assert calls(sandbox, ASYNCSEND) == 1
+    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "结果未知" in page and "系统没有重复发送" in page
+
+
+def test_dingtalk_error_marks_the_send_failed_with_the_code(signed_in, sandbox):
+    sandbox.inject("errcode", count=1, path=ASYNCSEND, errcode=40035, errmsg="缺少参数 msg")
+    response = compose(signed_in, nonce="bad")
+    send = only_send()
+    assert (send.state, send.error_code) == ("failed", 40035)
+    assert "缺少参数 msg" in send.error_message
+    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "钉钉拒绝了这条通知" in page and "40035" in page
+
+
+def test_one_failed_batch_of_two_makes_the_send_partial(signed_in, sandbox, app):
+    app.config["DINGTALK_USERID_BATCH"] = 1
+    sandbox.inject("errcode", count=1, path=ASYNCSEND, errcode=40035, errmsg="不合法的参数")
+    compose(signed_in, userid_list="u0001,u0002", nonce="p")
+    send = only_send()
+    assert send.state == "partial"
+    assert [t.state for t in send.tasks] == ["failed", "submitted"]
+
+
+def test_send_completes_as_the_sandbox_clock_advances(signed_in, sandbox):
+    response = compose(signed_in, userid_list="u0001,u0002,ghost", dept_id_list="999", nonce="c")
+    url = response.headers["Location"]
+    status = signed_in.get(url + "/status").get_json()
+    assert status["in_progress"] is True and status["state"] == "submitted"
+    sandbox.advance(60)
+    status = signed_in.get(url + "/status").get_json()
+    assert status == status | {"in_progress": False, "percent": 100, "state": "completed"}
+    assert status["tasks"][0]["status"] == 2
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "已完成" in page
+    assert 'data-count="invalid">无效: 2' in page
+    assert "ghost" in page and "999" in page
+
+
+def test_result_lists_read_unread_and_forbidden_with_the_reason(signed_in, sandbox):
+    compose(signed_in, userid_list="u0001,u0002", nonce="a")
+    response = compose(signed_in, userid_list="u0001,u0002", nonce="b", confirm="y")
+    sandbox.advance(7200)
+    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-count="forbidden">未送达: 2' in page
+    assert "重复：今天已向该用户发送过相同内容。" in page
+    first = signed_in.get(f"/notifications/{Send.query.order_by(Send.id).first().id}").get_data(
+        as_text=True
+    )
+    assert 'data-count="read">已读:' in first and 'data-count="forbidden">未送达: 0' in first
+
+
+def test_result_past_24_hours_says_so(signed_in, sandbox):
+    response = compose(signed_in, nonce="old")
+    send = only_send()
+    send.created_at = utcnow() - __import__("datetime").timedelta(hours=25)
+    db.session.commit()
+    before = calls(sandbox, RESULT)
+    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "钉钉只保留 24 小时内的发送结果" in page
+    assert calls(sandbox, RESULT) == before
+    assert 'id="recall-button"' not in page
+
+
+def test_recall_calls_dingtalk_per_task_and_is_recorded(signed_in, sandbox, app):
+    app.config["DINGTALK_USERID_BATCH"] = 1
+    url = compose(signed_in, userid_list="u0001,u0002", nonce="r").headers["Location"]
+    assert 'id="recall-button"' in signed_in.get(url).get_data(as_text=True)
+    response = signed_in.post(url + "/recall", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "通知已撤回。" in page and "已撤回" in page
+    assert calls(sandbox, RECALL) == 2
+    send = only_send()
+    assert send.state == "recalled" and send.recalled_at is not None
+    assert [r.ok for r in Recall.query.all()] == [True, True]
+    assert all(r.user == "admin" for r in send.recalls)
+
+
+def test_recall_refused_by_dingtalk_is_shown(signed_in, sandbox):
+    url = compose(signed_in, nonce="r").headers["Location"]
+    sandbox.inject("errcode", count=1, path=RECALL, errcode=400002, errmsg="任务不存在")
+    page = signed_in.post(url + "/recall", follow_redirects=True).get_data(as_text=True)
+    assert "任务不存在" in page
+    assert only_send().state == "submitted"
+
+
+def test_history_lists_newest_first_and_filters(signed_in, sandbox):
+    compose(signed_in, msg="第一条", nonce="1")
+    sandbox.inject("errcode", count=1, path=ASYNCSEND, errcode=40035, errmsg="x")
+    compose(signed_in, msg="第二条", nonce="2")
+    compose(
+        signed_in,
+        msgtype="markdown",
+        msg=None,
+        markdown_title="周报",
+        markdown_text="# 本周",
+        nonce="3",
+    )
+    page = signed_in.get("/notifications/").get_data(as_text=True)
+    assert page.index("周报") < page.index("第二条") < page.index("第一条")
+    failed = signed_in.get("/notifications/?state=failed").get_data(as_text=True)
+    assert "第二条" in failed and "第一条" not in failed
+    markdown = signed_in.get("/notifications/?msgtype=markdown").get_data(as_text=True)
+    assert "周报" in markdown and "第一条" not in markdown
+    search = signed_in.get("/notifications/?q=第一").get_data(as_text=True)
+    assert "第一条" in search and "第二条" not in search
+    assert "第一条" not in signed_in.get("/notifications/?source=api").get_data(as_text=True)
+    bad_day = signed_in.get("/notifications/?day=yesterday")
+    assert bad_day.status_code == 200 and "2024-05-31" in bad_day.get_data(as_text=True)
+
+
+def test_history_is_paged(signed_in, app):
+    for n in range(25):
+        db.session.add(Send(sender="admin", msgtype="text", msg_json=f'{{"msgtype":"text","text":{{"content":"m{n:02d}"}}}}', content_hash=str(n), state="completed"))  # fmt: skip
+    db.session.commit()
+    first = signed_in.get("/notifications/").get_data(as_text=True)
+    second = signed_in.get("/notifications/?page=2").get_data(as_text=True)
+    assert "m24" in first and "m00" not in first
+    assert "m00" in second and "1 / 2" in first
+
+
+def test_unknown_send_is_404(signed_in):
+    assert signed_in.get("/notifications/9999").status_code == 404
