@@ -1,0 +1,149 @@
+"""DingTalk failures become the original error shape with a fitting HTTP status."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.extensions import db
+from dashboard.notifications.models import Send
+
+
+def failed(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["success"] is False and body["msg"]
+    return body
+
+
+def use_timeout(app, seconds: float) -> None:
+    """A small DINGTALK_TIMEOUT, and a client rebuilt with it."""
+    app.config["DINGTALK_TIMEOUT"] = seconds
+    app.extensions["dingtalk"]["internal"] = None
+
+
+def test_unknown_user_is_a_404_with_dingtalks_body(api, sandbox):
+    body = failed(api("userinfo", {"userid": "nobody"}), 404)
+    assert body["errcode"] in (60121, 33012)
+    assert body["data"]["errcode"] == body["errcode"]
+    assert body["msg"] == body["data"]["errmsg"]
+
+
+def test_unknown_department_is_a_404(api, sandbox):
+    body = failed(api("departmentget", {"id": 99999}), 404)
+    assert body["errcode"] in (60003, 60121)
+
+
+def test_unknown_chat_is_a_404(api, sandbox):
+    failed(api("chatInfo", {"chatid": "chat-does-not-exist"}), 404)
+
+
+def test_unknown_task_is_a_404(api, sandbox):
+    failed(api("getsendprogress", {"task_id": 424242}), 404)
+
+
+def test_throttling_is_a_503_with_retry_after(api, sandbox):
+    sandbox.inject("throttle", count=10)
+    response = api("list_ids", {"id": 1})
+    body = failed(response, 503)
+    assert body["errcode"] == 90018
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_throttled_send_is_a_503_and_recorded_as_failed(app, api, sandbox):
+    sandbox.inject("throttle", count=10, path="/topapi/message/corpconversation/asyncsend_v2")
+    response = api("asyncsend_v2", {"userid_list": "u0002", "msg": "限流"})
+    body = failed(response, 503)
+    assert body["errcode"] == 90018 and int(response.headers["Retry-After"]) >= 1
+    send = db.session.execute(db.select(Send)).scalar_one()
+    assert send.state == "failed" and body["data"]["send_id"] == send.id
+
+
+def test_latency_beyond_the_timeout_is_a_504(app, api, sandbox):
+    use_timeout(app, 0.3)
+    sandbox.inject("latency", count=2, seconds=1.0)
+    body = failed(api("list_ids", {"id": 1}), 504)
+    assert body["errcode"] is None
+
+
+def test_a_timed_out_send_is_a_504_that_says_it_may_have_been_delivered(app, api, sandbox):
+    api("authScopes")  # fetch the token first, so only the send is slow
+    use_timeout(app, 0.3)
+    sandbox.inject(
+        "latency", count=1, seconds=1.0, path="/topapi/message/corpconversation/asyncsend_v2"
+    )
+    with app.app_context():
+        response = api(
+            "asyncsend_v2", {"userid_list": "u0002", "msg": "慢"}, headers={"Accept-Language": "en"}
+        )
+    body = failed(response, 504)
+    assert "may still have been carried out" in body["msg"]
+    assert body["data"]["state"] == "unknown"
+
+
+@pytest.mark.parametrize("kind", ["http_500", "ip_ban"])
+def test_unusable_upstream_replies_are_a_502(api, sandbox, kind):
+    sandbox.inject(kind, count=2)
+    body = failed(api("list_ids", {"id": 1}), 502)
+    assert body["errcode"] is None and body["data"] is None
+
+
+def test_rejected_credentials_are_a_502(api, sandbox):
+    sandbox.inject("token_invalid", count=5)
+    body = failed(api("list_ids", {"id": 1}), 502)
+    assert body["errcode"] in (40014, 88)
+
+
+def test_permission_denied_is_a_403(api, sandbox):
+    sandbox.inject("errcode", count=1, errcode=60011, errmsg="没有调用该接口的权限")
+    body = failed(api("list_ids", {"id": 1}), 403)
+    assert body["errcode"] == 60011 and body["msg"] == "没有调用该接口的权限"
+
+
+def test_an_invalid_parameter_reported_by_dingtalk_is_a_400(api, sandbox):
+    sandbox.inject("errcode", count=1, errcode=40035, errmsg="不合法的参数")
+    body = failed(api("list_ids", {"id": 1}), 400)
+    assert body == {
+        "success": False,
+        "msg": "不合法的参数",
+        "errcode": 40035,
+        "data": {"errcode": 40035, "errmsg": "不合法的参数"},
+    }
+
+
+def test_library_limits_are_a_400_without_a_call(api, sandbox):
+    members = ",".join(f"u{n:04d}" for n in range(1, 42))
+    before = sandbox.stats()["total"]
+    failed(api("createChat", {"name": "大群", "owner": "u0001", "useridlist": members}), 400)
+    assert sandbox.stats()["total"] == before
+
+
+def test_not_configured_is_a_503(app, api, sandbox):
+    app.config["DINGTALK_APP_SECRET"] = None
+    app.extensions["dingtalk"]["internal"] = None
+    failed(api("list_ids", {"id": 1}), 503)
+
+
+def test_no_secret_or_token_in_any_reply(app, api, sandbox, send_token):
+    app.config["DASHBOARD_API_TOKEN"] = "automation-token-123456"
+    replies = [api("authScopes"), api("userinfo", {"userid": "nobody"})]
+    sandbox.inject("token_invalid", count=5)
+    replies.append(api("list_ids", {"id": 1}))
+    sandbox.inject("errcode", count=1, errcode=40035, errmsg=f"bad {sandbox.app_secret}")
+    replies.append(api("list_ids", {"id": 1}))
+    sandbox.inject("http_500", count=2)
+    replies.append(api("list_ids", {"id": 1}))
+    replies.append(api("asyncsend_v2", {"userid_list": "u0002", "msg": "hi"}))
+    client = app.extensions["dingtalk"]["internal"]
+    access_token = client.token_store.get(client.token_key)
+    assert access_token
+    secrets = [
+        sandbox.app_secret,
+        access_token,
+        send_token,
+        "automation-token-123456",
+        "test-secret-key",
+    ]
+    for reply in replies:
+        text = reply.get_data(as_text=True) + str(dict(reply.headers))
+        for secret in secrets:
+            assert secret not in text
