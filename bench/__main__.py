@@ -1,0 +1,264 @@
+"""`python -m bench`: gettoken calls per cold start and sends per second, 1 vs 4 workers.
+
+Each "worker" is a forked process with its own DingTalkClient, as under
+gunicorn. Token stores compared: per-process memory, a file cache (no atomic
+add across processes) and Redis (atomic add). Rate limiters compared: one
+budget per process against one budget shared in Redis, with the emulator's
+per-app QPS limit at 20/s. The figures go to bench/results/<time>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis
+import requests
+from cachelib import FileSystemCache, RedisCache
+
+from dashboard.dingtalk import CacheTokenStore, DingTalkClient, MemoryTokenStore, messages
+from dashboard.dingtalk.errors import DingTalkError
+from dashboard.dingtalk.ratelimit import LocalRateLimiter, RedisRateLimiter
+from dashboard.sandbox.control import SandboxControl
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+SEND_PATH = "/topapi/message/corpconversation/asyncsend_v2"
+
+
+@dataclass
+class Setup:
+    """What every worker process needs to build its client."""
+
+    base_url: str
+    app_key: str
+    app_secret: str
+    agent_id: int
+    store: str  # memory | file | redis
+    limiter: str  # local | redis
+    rate: float
+    prefix: str
+    cache_dir: str
+
+
+def build_client(setup: Setup) -> DingTalkClient:
+    if setup.store == "redis":
+        cache = RedisCache(redis.Redis.from_url(REDIS_URL), key_prefix=setup.prefix)
+        store: Any = CacheTokenStore(cache)
+    elif setup.store == "file":
+        store = CacheTokenStore(FileSystemCache(setup.cache_dir))
+    else:
+        store = MemoryTokenStore()
+    if setup.limiter == "redis":
+        limiter: Any = RedisRateLimiter(
+            redis.Redis.from_url(REDIS_URL), rate=setup.rate, prefix=f"{setup.prefix}rl:"
+        )
+    else:
+        limiter = LocalRateLimiter(rate=setup.rate)
+    return DingTalkClient(
+        app_key=setup.app_key,
+        app_secret=setup.app_secret,
+        agent_id=setup.agent_id,
+        base_url=setup.base_url,
+        timeout=10.0,
+        token_store=store,
+        rate_limiter=limiter,
+        backoff_base=0.05,
+    )
+
+
+def count_worker(setup: Setup, threads: int, start: Any, out: Any) -> None:
+    """Every thread asks for the head count once, all released together."""
+    client = build_client(setup)
+    failures = []
+
+    def one() -> None:
+        start.wait()
+        try:
+            client.users.count_org_users(False)
+        except DingTalkError as exc:
+            failures.append(type(exc).__name__)
+
+    pool = [threading.Thread(target=one) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    out.put(len(failures))
+
+
+def send_worker(setup: Setup, threads: int, seconds: float, start: Any, out: Any) -> None:
+    """Every thread sends work notices back to back for ``seconds``."""
+    client = build_client(setup)
+    sent, failed = [0], [0]
+    lock = threading.Lock()
+
+    def loop(n: int) -> None:
+        start.wait()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                client.messages.send_work_notice(
+                    messages.text("bench"), userid_list=[f"u{(n % 100) + 1:04d}"]
+                )
+                with lock:
+                    sent[0] += 1
+            except DingTalkError:
+                with lock:
+                    failed[0] += 1
+
+    pool = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    out.put((sent[0], failed[0]))
+
+
+def run_workers(target, workers: int, args: tuple) -> list[Any]:
+    ctx = mp.get_context("fork")
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, start, out)) for _ in range(workers)]
+    for proc in procs:
+        proc.start()
+    time.sleep(0.5)  # let every process build its client before the gate opens
+    start.set()
+    results = [out.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join()
+    return results
+
+
+def cold_start(control: SandboxControl, setup: Setup, workers: int, threads: int) -> dict:
+    """gettoken calls when workers*threads requests arrive with no token cached."""
+    control.reset()
+    failures = sum(run_workers(count_worker, workers, (setup, threads)))
+    stats = control.stats()
+    return {"gettoken": stats["gettoken"], "failures": failures}
+
+
+def send_rate(control: SandboxControl, setup: Setup, workers: int, seconds: float) -> dict:
+    """Sends per second and the emulator's 90018 answers with the QPS limit at 20/s."""
+    control.reset()
+    control.set_knobs(qps_limit=20, daily_per_user_cap=100000)
+    started = time.monotonic()
+    results = run_workers(send_worker, workers, (setup, 8, seconds))
+    elapsed = time.monotonic() - started - 0.5
+    sent = sum(r[0] for r in results)
+    stats = control.stats()
+    return {
+        "sent": sent,
+        "failed": sum(r[1] for r in results),
+        "per_second": sent / elapsed,
+        "errors_90018": stats["errors"].get(90018, 0),
+        "calls": stats["calls"].get(SEND_PATH, 0),
+    }
+
+
+def start_sandbox() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.sandbox", "--port", str(port), "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            requests.get(f"{url}/_sandbox/state", timeout=1)
+            return proc, url
+        except requests.RequestException:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each send run")
+    parser.add_argument("--rate", type=float, default=15.0, help="client budget, calls/s")
+    args = parser.parse_args(argv)
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        raise SystemExit(
+            f"Redis not reachable at {REDIS_URL} ({exc}); run `make services`"
+        ) from None
+
+    proc, url = start_sandbox()
+    prefix = f"bench-{uuid.uuid4().hex[:8]}:"
+    rows: list[str] = []
+    try:
+        control = SandboxControl(url)
+        with tempfile.TemporaryDirectory() as cache_dir:
+
+            def setup(store: str, limiter: str) -> Setup:
+                return Setup(
+                    url,
+                    control.app_key,
+                    control.app_secret,
+                    control.agent_id,
+                    store,
+                    limiter,
+                    args.rate,
+                    f"{prefix}{uuid.uuid4().hex[:6]}:",
+                    cache_dir,
+                )
+
+            rows.append(
+                "| token store | workers x threads | gettoken per cold start | failed calls |"
+            )
+            rows.append("|---|---|---|---|")
+            for store in ("memory", "file", "redis"):
+                for workers in (1, 4):
+                    result = cold_start(control, setup(store, "local"), workers, 8)
+                    rows.append(
+                        f"| {store} | {workers} x 8 | {result['gettoken']} | {result['failures']} |"
+                    )
+            rows.append("")
+            rows.append(
+                f"| rate limiter ({args.rate:g}/s per process or shared; emulator 20/s) "
+                "| workers x threads | sends/s | 90018 answers | send calls | failed sends |"
+            )
+            rows.append("|---|---|---|---|---|---|")
+            for limiter in ("local", "redis"):
+                for workers in (1, 4):
+                    result = send_rate(control, setup("redis", limiter), workers, args.seconds)
+                    rows.append(
+                        f"| {limiter} | {workers} x 8 | {result['per_second']:.1f} "
+                        f"| {result['errors_90018']} | {result['calls']} | {result['failed']} |"
+                    )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+
+    table = "\n".join(rows)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / time.strftime("%Y%m%d-%H%M%S.md")
+    header = f"# python -m bench, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs\n\n"
+    path.write_text(header + table + "\n")
+    print(table)
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
