@@ -144,7 +144,7 @@ def configure_logging(app: Flask) -> None:
     handler._dashboard = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
-    for noisy in ("urllib3", "werkzeug"):
+    for noisy in ("urllib3", "werkzeug", "redis"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     @app.before_request
