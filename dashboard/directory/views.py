@@ -149,7 +149,8 @@ def search():
     types = [
         t.strip() for t in request.args.get("types", ",".join(SEARCH_TYPES)).split(",") if t.strip()
     ]
-    limit = request.args.get("limit", 20, type=int)
+    limit_text = request.args.get("limit", "20").strip()
+    limit = int(limit_text) if limit_text.isdigit() else None
     if len(query) > MAX_QUERY_LENGTH:
         return jsonify(
             error=_(

@@ -1,0 +1,245 @@
+"""The directory snapshot: one crawl, cached; search, names and pickers read only the cache."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dashboard.directory.names import display_dept, display_user
+from dashboard.directory.snapshot import (
+    DeptEntry,
+    DirectorySnapshot,
+    SnapshotBusy,
+    UserEntry,
+    _keys,
+    _store,
+    crawl,
+    get_snapshot,
+    pinyin_keys,
+    refresh_snapshot,
+)
+from dashboard.extensions import cache
+from dashboard.sandbox.demo import build_company
+from dashboard.services.dingtalk import get_client
+
+COMPANY = build_company()
+CONTACT_PATHS = ("/department/", "/user/", "/auth/")
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def contact_calls(sandbox) -> int:
+    calls = sandbox.stats()["calls"]
+    return sum(n for path, n in calls.items() if path.startswith(CONTACT_PATHS))
+
+
+@pytest.fixture
+def signed_in(client, auth):
+    auth.login()
+    return client
+
+
+def search(client, q, **params):
+    return client.get("/directory/search", query_string={"q": q, **params})
+
+
+def test_pinyin_keys():
+    assert pinyin_keys("张三") == ("zhangsan", "zs")
+    assert pinyin_keys("周建华") == ("zhoujianhua", "zjh")
+    assert pinyin_keys("") == ("", "")
+
+
+def test_one_refresh_reads_the_whole_demo_company_under_the_qps_limit(app, sandbox):
+    with app.test_request_context():
+        snapshot = refresh_snapshot()
+    assert len(snapshot.departments) == len(COMPANY.departments)
+    assert set(snapshot.users) == set(COMPANY.users)
+    assert snapshot.users["u0033"].departments == (10, 3)
+    stats = sandbox.stats()
+    assert 90018 not in stats["errors"] and not stats["errors"]
+    calls = stats["calls"]
+    # auth/scopes, department/get of the root, one recursive department/list,
+    # and user/listbypage per department (销售部 has two pages of 100).
+    assert calls["/auth/scopes"] == 1
+    assert calls["/department/get"] == 1
+    assert calls["/department/list"] == 1
+    assert calls["/user/listbypage"] == len(COMPANY.departments) + 1
+    assert contact_calls(sandbox) == 19
+
+
+def test_without_fetch_child_the_crawl_walks_each_department(app, sandbox):
+    with app.test_request_context():
+        snapshot = crawl(get_client(), fetch_child=False)
+    assert len(snapshot.departments) == len(COMPANY.departments)
+    assert sandbox.stats()["calls"]["/department/list"] == len(COMPANY.departments)
+
+
+def test_page_views_within_the_snapshot_lifetime_make_no_contact_calls(signed_in, sandbox):
+    assert search(signed_in, "zjh").get_json()[0]["id"] == "boss01"  # builds the snapshot
+    signed_in.get("/org/")
+    signed_in.get("/departments/")
+    signed_in.get("/departments/9")
+    signed_in.get("/users/manager01")
+    before = contact_calls(sandbox)
+
+    for q in ("zjh", "陈立新", "u0033", "研发", "yfzx", "zhoujianhua"):
+        assert search(signed_in, q).status_code == 200
+    signed_in.get("/directory/names?users=boss01,u0001&depts=1,2")
+    signed_in.get("/org/", query_string={"q": "zs"})
+    signed_in.get("/org/")
+    signed_in.get("/departments/")
+    signed_in.get("/departments/9")
+    signed_in.get("/users/manager01")
+
+    assert contact_calls(sandbox) == before
+
+
+def test_the_snapshot_expires_after_its_ttl(app, sandbox):
+    app.config["DIRECTORY_SNAPSHOT_TTL"] = 1
+    with app.test_request_context():
+        first = get_snapshot()
+    time.sleep(1.2)
+    with app.test_request_context():
+        second = get_snapshot()
+    assert second.built_at > first.built_at
+    assert sandbox.stats()["calls"]["/auth/scopes"] == 2
+
+
+def test_a_second_crawl_waits_for_the_running_one(app, sandbox):
+    with app.test_request_context():
+        _, _, lock = _keys()
+        cache.add(lock, "someone-else", timeout=60)
+        with pytest.raises(SnapshotBusy):
+            refresh_snapshot()
+    assert "/auth/scopes" not in sandbox.stats()["calls"]
+
+
+def test_refresh_while_another_runs_is_explained(app, signed_in, sandbox):
+    with app.test_request_context():
+        _, _, lock = _keys()
+        cache.add(lock, "someone-else", timeout=60)
+    response = signed_in.post("/org/refresh", follow_redirects=True)
+    assert "已有刷新正在进行" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "userid"),
+    [
+        ("周建华", "boss01"),
+        ("建华", "boss01"),
+        ("zjh", "boss01"),
+        ("ZJH", "boss01"),
+        ("zhoujianhua", "boss01"),
+        ("zhou jian", "boss01"),
+        ("boss01", "boss01"),
+        ("u0033", "u0033"),
+        ("clx", "manager01"),
+    ],
+)
+def test_search_people_by_name_pinyin_initials_or_userid(signed_in, query, userid):
+    rows = search(signed_in, query, types="users").get_json()
+    assert rows[0]["id"] == userid
+    assert rows[0]["type"] == "user"
+    assert rows[0]["name"] == COMPANY.users[userid].name
+
+
+def test_search_rows_have_the_documented_shape(signed_in):
+    rows = search(signed_in, "u0033").get_json()
+    assert rows[0] == {
+        "type": "user",
+        "id": "u0033",
+        "name": "彭静思",
+        "detail": "前端组 · 前端工程师",
+    }
+    rows = search(signed_in, "yfzx", types="depts").get_json()
+    assert rows == [{"type": "dept", "id": 2, "name": "研发中心", "detail": "杭州云帆科技有限公司"}]
+    rows = search(signed_in, "服务端", types="depts").get_json()
+    assert rows[0]["detail"] == "杭州云帆科技有限公司 / 研发中心"
+
+
+def test_search_types_and_limit(signed_in):
+    rows = search(signed_in, "z", limit=5).get_json()
+    assert len(rows) == 5
+    assert all(r["type"] == "dept" for r in search(signed_in, "研发", types="depts").get_json())
+    both = search(signed_in, "2", types="users,depts", limit=50).get_json()
+    assert {r["type"] for r in both} == {"user", "dept"}
+    assert search(signed_in, "").get_json() == []
+    assert search(signed_in, "no-such-person-anywhere").get_json() == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "x" * 101},
+        {"q": "a", "types": "people"},
+        {"q": "a", "limit": 0},
+        {"q": "a", "limit": 51},
+        {"q": "a", "limit": "many"},
+    ],
+)
+def test_bad_search_input_is_a_clear_json_error(signed_in, params):
+    response = signed_in.get("/directory/search", query_string=params)
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+
+
+def test_names_for_the_pickers(signed_in):
+    reply = signed_in.get("/directory/names?users=boss01,ghost&depts=2,x,999").get_json()
+    assert reply == {"users": {"boss01": "周建华"}, "depts": {"2": "研发中心"}}
+
+
+def test_name_filters_read_only_the_cache(app, sandbox):
+    with app.test_request_context():
+        assert display_user("boss01") == "boss01"  # no snapshot: the id, and no crawl
+        assert display_dept(2) == "2"
+        assert contact_calls(sandbox) == 0
+        get_snapshot()
+    with app.test_request_context():
+        assert display_user("boss01") == "周建华 (boss01)"
+        assert display_dept(2) == "研发中心 (2)"
+        assert display_dept("2") == "研发中心 (2)"
+        assert display_user("ghost") == "ghost"
+        assert display_user(None) == "" and display_dept(None) == ""
+        assert display_dept("x") == "x"
+
+
+def hostile_snapshot() -> DirectorySnapshot:
+    return DirectorySnapshot(
+        departments={
+            1: DeptEntry(1, "Root", None),
+            2: DeptEntry(2, HOSTILE, 1),
+        },
+        users={"evil": UserEntry("evil", HOSTILE, position=HOSTILE, departments=(2,))},
+        built_at=time.time(),
+    )
+
+
+def test_hostile_names_from_the_snapshot_are_shown_as_text(app, signed_in):
+    with app.test_request_context():
+        _store(hostile_snapshot())
+        rendered = app.jinja_env.from_string("{{ 'evil'|username }} {{ 2|deptname }}").render()
+    assert "<script>" not in rendered and "&lt;script&gt;" in rendered
+
+    page = signed_in.get("/org/", query_string={"q": "evil"}).get_data(as_text=True)
+    assert HOSTILE not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    rows = search(signed_in, "evil").get_json()
+    assert rows[0]["name"] == HOSTILE  # JSON carries the text; picker.js sets it with textContent
+
+
+def test_hostile_vendor_data_on_detail_pages_is_shown_as_text(signed_in, sandbox_server, sandbox):
+    # The emulator has no knob to rename a person, so edit its in-process demo company.
+    company = sandbox_server.server.app.extensions["sandbox_state"].company
+    company.users["manager01"].name = HOSTILE
+    company.users["manager01"].position = HOSTILE
+    company.users["manager01"].remark = HOSTILE
+    company.departments[9].name = HOSTILE
+
+    for path in ("/users/manager01", "/departments/9", "/departments/2", "/org/?q=zz"):
+        page = signed_in.get(path).get_data(as_text=True)
+        assert "<script>alert" not in page, path
+        assert "<img src=x" not in page, path
+    user_page = signed_in.get("/users/manager01").get_data(as_text=True)
+    assert user_page.count("&lt;script&gt;") >= 3  # name, position, remark
+    children = signed_in.get("/departments/2/children").get_json()["children"]
+    assert children[0]["name"] == HOSTILE  # tree.js sets it with textContent
