@@ -138,13 +138,25 @@ def preview_requests(
     line = f"POST {base}{ASYNCSEND_V2}?access_token=***"
     shown = batches[:limit] or [Batch()]
     return {
-        "requests": [{"line": line, "body": request_body(msg, b)} for b in shown],
+        "requests": [
+            {
+                "line": line,
+                "body": request_body(msg, b),
+                "body_text": pretty_json(request_body(msg, b)),
+            }
+            for b in shown
+        ],
         "calls": len(batches),
         "more": max(0, len(batches) - limit),
     }
 
 
 # --- the send ------------------------------------------------------------------------
+
+
+def pretty_json(value: Any) -> str:
+    """JSON as the admin should read it: key order kept, Chinese unescaped, indented."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def content_hash(msg: dict[str, Any]) -> str:
@@ -441,6 +453,20 @@ def refresh_result(send: Send) -> Send:
         task.fetched_at = utcnow()
     db.session.commit()
     return send
+
+
+def warm_directory_names() -> None:
+    """Make sure the directory snapshot behind the ``username`` filter exists (cached crawl).
+
+    The result page lists recipients by name; without a snapshot the filter shows
+    bare userids. A failed crawl only costs the names, never the page.
+    """
+    from dashboard.directory.snapshot import get_snapshot
+
+    try:
+        get_snapshot(build_if_missing=True)
+    except Exception as exc:  # noqa: BLE001 (names must never break the result page)
+        log.info("no directory names for the send result: %s", exc.__class__.__name__)
 
 
 @dataclass

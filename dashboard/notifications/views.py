@@ -192,9 +192,11 @@ def detail(send_id: int):
     service.refresh_progress(send)
     if not service.is_in_progress(send):
         service.refresh_result(send)
+        service.warm_directory_names()
     return render_template(
         "notifications/detail.html",
         send=send,
+        msg_text=service.pretty_json(send.msg),
         outcome=service.outcome(send),
         percent=service.overall_percent(send),
         in_progress=service.is_in_progress(send),
@@ -231,6 +233,7 @@ def status(send_id: int):
 def result(send_id: int):
     """The per-recipient result as an HTML fragment (fetched once progress reaches 100 %)."""
     send = service.refresh_result(_get_send(send_id))
+    service.warm_directory_names()
     return render_template("notifications/_result.html", send=send, outcome=service.outcome(send))
 
 

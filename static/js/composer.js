@@ -9,7 +9,8 @@
 //   <script id="composer-labels" type="application/json">          translated labels
 // The preview endpoint receives the form (POST, FormData) and answers JSON:
 //   {msg, size, max_bytes, size_text, valid, errors: {field: [..]}, form_errors: [..],
-//    warnings: [..], requests: [{line, body}], calls, more}
+//    warnings: [..], requests: [{line, body, body_text}], calls, more}
+//   (body_text, when given, is shown as is: it keeps the key order of the real request)
 // Everything from the server or the admin is put in the page as text, never as HTML.
 (function () {
   "use strict";
@@ -59,6 +60,7 @@
     const add = (tag, cls, text) => {
       if (text === undefined || text === null || text === "") return null;
       const node = el(tag, {class: cls}, text);
+      if (cls.includes("preview-text")) node.style.whiteSpace = "pre-wrap";
       box.appendChild(node);
       return node;
     };
@@ -111,7 +113,7 @@
     if (data.calls && data.calls > 1) box.appendChild(el("p", {class: "small mb-1 fw-semibold"}, (labels.calls || "{count}").replace("{count}", data.calls)));
     (data.requests || []).forEach((req) => {
       box.appendChild(el("div", {class: "small text-muted text-break-all"}, req.line));
-      box.appendChild(el("pre", {class: "request-body mb-2"}, JSON.stringify(req.body, null, 2)));
+      box.appendChild(el("pre", {class: "request-body mb-2"}, req.body_text || JSON.stringify(req.body, null, 2)));
     });
     if (data.more) box.appendChild(el("p", {class: "small text-muted"}, (labels.more || "{count}").replace("{count}", data.more)));
   }
