@@ -7,6 +7,7 @@ attempt that reaches DingTalk is recorded, failed ones with errcode and errmsg.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -29,6 +30,8 @@ from dashboard.dingtalk.errors import (
 from dashboard.dingtalk.messages import validate_msg
 from dashboard.extensions import db
 from dashboard.services.dingtalk import get_client
+
+log = logging.getLogger(__name__)
 
 NAME_MAX = 20
 CREATE_MEMBERS_MAX = 40
@@ -184,6 +187,7 @@ def create_chat(
     chat.open_conversation_id = reply.get("openConversationId")
     db.session.add(chat)
     db.session.commit()
+    log.info("chat %s created by %s with %d members", chat.chatid, created_by, len(members))
     return chat
 
 
@@ -209,6 +213,7 @@ def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> Ch
     record.message_id = reply.get("messageId")
     db.session.add(record)
     db.session.commit()
+    log.info("%s message sent into chat %s by %s", record.msgtype, chatid, sender)
     return record
 
 
@@ -322,6 +327,12 @@ def _record_failure(record: Chat | ChatMessage, error: DingTalkError, reason: st
     record.reason = reason
     db.session.add(record)
     db.session.commit()
+    log.warning(
+        "%s failed: errcode=%s reason=%s",
+        "chat/create" if isinstance(record, Chat) else "chat/send",
+        record.errcode,
+        reason,
+    )
     error.record = record
 
 

@@ -452,3 +452,14 @@ def test_read_list_of_another_chats_message_is_not_found(chat, signed_in):
     message = db.session.execute(db.select(ChatMessage)).scalar_one()
     assert signed_in.get(f"/chats/chatother/messages/{message.id}").status_code == 404
     assert signed_in.get(f"/chats/{chat.chatid}/messages/999").status_code == 404
+
+
+def test_a_send_refused_because_the_owner_left_is_diagnosed(chat, signed_in, sandbox, monkeypatch):
+    """The emulator cannot make an owner leave, so chat/get's answer is stood in for."""
+    sandbox.inject("errcode", count=1, path="/chat/send", errcode=40035, errmsg="不合法的参数")
+    left = {"owner": "u0001", "useridlist": TWELVE[1:], "status": 1}
+    monkeypatch.setattr(service, "get_chat_info", lambda chatid: left)
+    page = send_text(signed_in, chat.chatid).get_data(as_text=True)
+    assert "群主已退出该群，钉钉拒绝了该请求。" in page
+    failed = db.session.execute(db.select(ChatMessage)).scalar_one()
+    assert failed.errcode == 40035 and failed.reason == "owner_left"
