@@ -92,6 +92,7 @@ def read_scope() -> Scope:
 def read_overview() -> Overview:
     """Head counts (user/get_org_user_count 0 and 1), the scope and the snapshot."""
     client = get_client()
+    snapshot = get_snapshot()  # first: a new snapshot starts a new generation of cached answers
     counts = {}
     for only_active in (False, True):
         try:
@@ -101,7 +102,7 @@ def read_overview() -> Overview:
             counts[only_active] = int(answer.get("count", 0))
         except PermissionDenied:
             counts[only_active] = None
-    return Overview(counts[False], counts[True], read_scope(), get_snapshot())
+    return Overview(counts[False], counts[True], read_scope(), snapshot)
 
 
 # --- the tree ------------------------------------------------------------------------

@@ -77,7 +77,8 @@ def refresh():
 @bp.route("/departments/")
 @login_required
 def departments():
-    return render_template("directory/tree.html", top=service.tree_top(), snapshot=get_snapshot())
+    snapshot = get_snapshot()  # first, so the tree shows head counts
+    return render_template("directory/tree.html", top=service.tree_top(), snapshot=snapshot)
 
 
 @bp.route("/departments/<int:dept_id>/children")

@@ -99,6 +99,7 @@
       textarea.value = ids.join(",");
       textarea.dispatchEvent(new Event("input", {bubbles: true}));
       textarea.dispatchEvent(new Event("change", {bubbles: true}));
+      textarea.dispatchEvent(new CustomEvent("picker:change", {bubbles: true, detail: {ids: ids.slice()}}));
     }
 
     function renderChips() {
