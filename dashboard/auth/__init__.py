@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, cli_group="users")
 
 from dashboard.auth import commands, views  # noqa: E402,F401

@@ -10,7 +10,6 @@ from dashboard.auth.models import User, upsert_user
 from dashboard.extensions import db
 
 bp.cli.short_help = "Manage dashboard users."
-bp.cli.name = "users"
 
 
 @bp.cli.command("add")
