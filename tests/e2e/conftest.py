@@ -83,5 +83,5 @@ def sign_in(page, username: str = "admin", password: str = "admin-password") -> 
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/")
