@@ -74,6 +74,11 @@ def _text(field) -> str:
     return (field.data or "").strip()
 
 
+def _multiline(field) -> str:
+    """A textarea's text with browser line endings (CRLF) as DingTalk expects them (LF)."""
+    return (field.data or "").replace("\r\n", "\n")
+
+
 class MessageFields:
     """WTForms fields for one DingTalk message of any type (mix in before FlaskForm)."""
 
@@ -305,13 +310,13 @@ def build_msg(form: MessageFields) -> dict[str, Any]:
     """The DingTalk ``msg`` object for the form's current data (validate the form first)."""
     t = form.msgtype.data or "text"
     if t == "text":
-        return {"msgtype": "text", "text": {"content": form.msg.data or ""}}
+        return {"msgtype": "text", "text": {"content": _multiline(form.msg)}}
     if t == "markdown":
         return {
             "msgtype": "markdown",
             "markdown": {
                 "title": _text(form.markdown_title),
-                "text": form.markdown_text.data or "",
+                "text": _multiline(form.markdown_text),
             },
         }
     if t == "link":
@@ -321,13 +326,13 @@ def build_msg(form: MessageFields) -> dict[str, Any]:
                 "messageUrl": _text(form.link_message_url),
                 "picUrl": _text(form.link_pic_url),
                 "title": _text(form.link_title),
-                "text": form.link_text.data or "",
+                "text": _multiline(form.link_text),
             },
         }
     if t == "action_card":
         card: dict[str, Any] = {
             "title": _text(form.card_title),
-            "markdown": form.card_markdown.data or "",
+            "markdown": _multiline(form.card_markdown),
         }
         if form.card_style.data == "buttons":
             try:
@@ -359,7 +364,7 @@ def build_msg(form: MessageFields) -> dict[str, Any]:
                     "rich": _drop_empty(
                         {"num": _text(form.oa_rich_num), "unit": _text(form.oa_rich_unit)}
                     ),
-                    "content": form.oa_content.data or "",
+                    "content": _multiline(form.oa_content),
                     "image": _text(form.oa_image),
                     "file_count": _text(form.oa_file_count),
                     "author": _text(form.oa_author),

@@ -510,6 +510,13 @@ def outcome(send: Send) -> Outcome:
             forbidden_codes[str(item.get("userid"))] = item
         for userid in result.get("forbidden_user_id_list") or []:
             forbidden_codes.setdefault(str(userid), {"userid": userid, "code": None})
+    # Batches can reach one person twice (a listed user inside a listed department): the
+    # second copy is dropped as a duplicate, but that person did get the notification.
+    merged.read = list(dict.fromkeys(merged.read))
+    delivered = set(merged.read)
+    merged.unread = [u for u in dict.fromkeys(merged.unread) if u not in delivered]
+    delivered.update(merged.unread)
+    forbidden_codes = {u: item for u, item in forbidden_codes.items() if u not in delivered}
     merged.forbidden = [
         {
             "userid": userid,

@@ -165,6 +165,11 @@
     showSections();
     schedule();
   });
+  // A second click while the first submit is on its way must not post the form again
+  // (the server-side nonce is the real guard).
+  form.addEventListener("submit", () => {
+    setTimeout(() => form.querySelectorAll('button[type="submit"]').forEach((b) => { b.disabled = true; }), 0);
+  });
   // The picker (static/js/picker.js) may change a textarea's value without an input event.
   form.addEventListener("picker:change", schedule);
   window.composerRefresh = schedule;

@@ -415,3 +415,10 @@ def test_preview_reports_errors_without_sending(signed_in, sandbox):
     assert reply["valid"] is False
     assert "markdown_text" in reply["errors"] and "markdown_title" in reply["errors"]
     assert sends_made(sandbox) == 0
+
+
+def test_browser_line_endings_are_sent_as_newlines(signed_in):
+    post_compose(
+        signed_in, msgtype="markdown", msg=None, markdown_title="t", markdown_text="# a\r\n- b"
+    )
+    assert Send.query.one().msg["markdown"]["text"] == "# a\n- b"

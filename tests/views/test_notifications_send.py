@@ -274,3 +274,18 @@ def test_history_is_paged(signed_in, app):
 
 def test_unknown_send_is_404(signed_in):
     assert signed_in.get("/notifications/9999").status_code == 404
+
+
+def test_person_reached_by_two_batches_counts_as_delivered_not_forbidden(signed_in, sandbox, app):
+    company = build_company()
+    member = company.members_deep(2)[0].userid
+    outsider = next(u for u in ALL_USERIDS if u not in {m.userid for m in company.members_deep(2)})
+    app.config["DINGTALK_USERID_BATCH"] = 1
+    url = compose(
+        signed_in, userid_list=f"{outsider},{member}", dept_id_list="2", nonce="o"
+    ).headers["Location"]
+    sandbox.advance(120)
+    page = signed_in.get(url).get_data(as_text=True)
+    assert 'data-count="forbidden">未送达: 0' in page
+    raw = [t.result for t in only_send().tasks]
+    assert any(f["userid"] == member for r in raw for f in r["forbidden_list"])
