@@ -137,6 +137,7 @@ def chat_send(call: OapiCall) -> dict[str, Any]:
         sent_at=call.now,
         readers=list(chat.members),
         msg=msg,
+        seq=len(call.state.messages) + 1,
     )
     return {"messageId": message_id}
 
@@ -163,7 +164,7 @@ def chat_get_read_list(call: OapiCall) -> dict[str, Any]:
     reads: list[tuple[float, str]] = []
     for userid in message.readers:
         when = read_at(
-            f"{message.message_id}:{userid}",
+            f"message{message.seq}:{userid}",
             message.sent_at,
             settings.chat_read_ratio,
             settings.chat_read_spread,

@@ -128,6 +128,7 @@ class ChatMessage:
     sent_at: float
     readers: list[str]
     msg: dict[str, Any]
+    seq: int = 0  # position since the last reset: keys the simulated reads, so they repeat
 
 
 def read_at(key: str, start: float, ratio: float, spread: float) -> float | None:
