@@ -63,11 +63,13 @@ max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 # Trust X-Forwarded-For/-Proto only from the local nginx.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-# Not preloaded: each worker imports the app and builds its own database pool,
-# Redis connections and DingTalk client after the fork, so no socket is shared
-# between processes. GUNICORN_PRELOAD=1 trades that for faster start-up; the
-# post_fork hook below then drops whatever the master opened.
-preload_app = os.environ.get("GUNICORN_PRELOAD", "").lower() in {"1", "true", "yes"}
+# Preloaded: the master builds the app once (catalogs compiled once, the first admin
+# inserted once, a broken configuration fails at start instead of in a restart loop),
+# then forks. post_fork below drops the database connections the master opened, and
+# the DingTalk client, its requests session and rate limiter are built lazily in each
+# worker; redis-py reconnects by itself after a fork. Code upgrades therefore need a
+# restart (or USR2), not HUP: see docs/deploy.md. GUNICORN_PRELOAD=0 turns it off.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1").lower() not in {"0", "false", "no"}
 
 # Logs: one JSON line per request on stdout (path without the query string, which
 # could carry a token), the server's own messages as JSON on stderr.
@@ -87,7 +89,7 @@ proc_name = "dingtalk-dashboard"
 
 
 def post_fork(server, worker):
-    """With preload_app, drop the connections the master opened before forking."""
+    """With preload_app, drop the connections and the client the master made before forking."""
     if not server.cfg.preload_app:
         return
     from dashboard.extensions import db

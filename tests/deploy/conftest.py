@@ -274,12 +274,7 @@ class Gunicorn:
 
 @pytest.fixture(scope="session")
 def gunicorn(deploy_env, tmp_path_factory) -> Iterator[Gunicorn]:
-    """The dashboard under gunicorn with 4 workers on Redis and PostgreSQL, before the sandbox.
-
-    Preloaded (GUNICORN_PRELOAD=1) to boot the app once instead of four times on
-    a busy CI machine; that also exercises the post_fork hook that drops the
-    master's connections.
-    """
+    """The dashboard under gunicorn.conf.py's defaults (4 workers, preloaded) on Redis and PostgreSQL."""
     home = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     env = dict(
@@ -287,7 +282,6 @@ def gunicorn(deploy_env, tmp_path_factory) -> Iterator[Gunicorn]:
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="4",
         GUNICORN_THREADS="8",
-        GUNICORN_PRELOAD="1",
     )
     stdout, stderr = home / "stdout.log", home / "stderr.log"
     with open(stdout, "wb") as out, open(stderr, "wb") as err:

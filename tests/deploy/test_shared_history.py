@@ -24,11 +24,11 @@ def test_a_send_through_one_host_is_listed_by_the_other(deploy_env, emulator):
 
     browser = host_b.test_client()
     signed_in = browser.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD})
-    assert signed_in.status_code == 302
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:500]
     history = browser.get("/notifications/", headers={"Accept-Language": "en"})
     detail = browser.get(f"/notifications/{send_id}")
 
     assert history.status_code == 200
-    assert f"/notifications/{send_id}" in history.get_data(as_text=True)
-    assert detail.status_code == 200
+    assert f"/notifications/{send_id}" in history.get_data(as_text=True), "not listed by host B"
+    assert detail.status_code == 200, detail.get_data(as_text=True)[:500]
     assert text in detail.get_data(as_text=True)
