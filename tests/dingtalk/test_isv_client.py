@@ -52,6 +52,7 @@ def test_expired_token_is_refreshed_once_with_get_corp_token(sandbox):
 
 def test_logs_carry_no_secret_ticket_signature_or_token(sandbox, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3")  # the app quietens it; it logs full URLs
     suite = make_suite(sandbox)
     corp = suite.corp_client(CORP_A)
     corp.users.get_user("u0001")
