@@ -227,9 +227,13 @@ def test_hostile_names_from_the_snapshot_are_shown_as_text(app, signed_in):
     assert rows[0]["name"] == HOSTILE  # JSON carries the text; picker.js sets it with textContent
 
 
-def test_hostile_vendor_data_on_detail_pages_is_shown_as_text(signed_in, sandbox_server, sandbox):
-    # The emulator has no knob to rename a person, so edit its in-process demo company.
-    company = sandbox_server.server.app.extensions["sandbox_state"].company
+def test_hostile_vendor_data_on_detail_pages_is_shown_as_text(
+    signed_in, sandbox_server, sandbox, monkeypatch
+):
+    # The emulator has no knob to rename a person, and its reset keeps the company, so
+    # swap in a private copy of the demo company for this test only.
+    company = build_company()
+    monkeypatch.setattr(sandbox_server.server.app.extensions["sandbox_state"], "company", company)
     company.users["manager01"].name = HOSTILE
     company.users["manager01"].position = HOSTILE
     company.users["manager01"].remark = HOSTILE
