@@ -17,7 +17,7 @@ from dashboard.config import ROOT, Config
 from dashboard.dingtalk.errors import DingTalkError
 from dashboard.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 BLUEPRINTS = (
     ("dashboard.main", None),
@@ -143,7 +143,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(DingTalkError)
     def dingtalk_error(e: DingTalkError):
-        log.warning("unhandled DingTalk error on %s: %s", request.path, e)
+        logger.warning("unhandled DingTalk error on %s: %s", request.path, e)
         return render_error(502, _("DingTalk answered an error: %(error)s", error=str(e)))
 
 
@@ -170,4 +170,4 @@ def ensure_first_admin(app: Flask) -> None:
                 ensure_admin_from_env()
         except (OperationalError, ProgrammingError, IntegrityError) as exc:
             db.session.rollback()
-            log.warning("could not ensure the first admin: %s", exc.__class__.__name__)
+            logger.warning("could not ensure the first admin: %s", exc.__class__.__name__)

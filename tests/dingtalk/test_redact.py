@@ -33,7 +33,7 @@ def test_known_values_are_masked_anywhere() -> None:
 def test_urllib3_request_lines_are_redacted(caplog) -> None:
     install_log_redaction()
     install_log_redaction()
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
     logging.getLogger("urllib3.connectionpool").debug(
         '%s://%s:%s "%s %s %s" %s %s',
         "http",

@@ -1,0 +1,32 @@
+"""Errors are pages (or JSON for the API) in words, never a traceback."""
+
+from dashboard.dingtalk.errors import ApiError
+
+
+def test_an_uncaught_dingtalk_error_is_a_502_page_in_words(app, client, auth):
+    @app.route("/_boom")
+    def boom():
+        raise ApiError(
+            "department/get: errcode 60011 no permission",
+            errcode=60011,
+            errmsg="no permission",
+            path="/department/get",
+        )
+
+    auth.login()
+    response = client.get("/_boom")
+    assert response.status_code == 502
+    assert "钉钉返回错误" in response.get_data(as_text=True)
+
+
+def test_unknown_page_is_a_404_page(client, auth):
+    auth.login()
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_api_paths_answer_json_errors(client):
+    response = client.get("/api/no-such-thing")
+    assert response.status_code == 404
+    assert response.get_json()["success"] is False
