@@ -62,6 +62,12 @@ def body_schema(op: Operation, *, form: bool = False) -> dict[str, Any]:
         "type": "object",
         "properties": {f.name: field_schema(f, form=form) for f in op.fields},
     }
+    schema["properties"]["corpid"] = {
+        "type": "string",
+        "maxLength": 64,
+        "description": "ISV mode only: the authorised company to act for "
+        "(ignored for an internal app).",
+    }
     required = [f.name for f in op.fields if f.required]
     if required:
         schema["required"] = required

@@ -29,7 +29,13 @@ from dashboard.dingtalk.errors import (
     RequestTimeout,
     Throttled,
 )
-from dashboard.services.dingtalk import NotConfigured, get_client
+from dashboard.services.dingtalk import (
+    NoCompanySelected,
+    NotConfigured,
+    UnknownCompany,
+    act_for_company,
+    get_client,
+)
 
 log = logging.getLogger("dashboard.api")
 
@@ -61,6 +67,9 @@ def failure(status: int, msg: str, **extra: Any) -> ApiReply:
 
 def run_operation(op: Operation, payload: Mapping[str, Any], principal: ApiPrincipal) -> ApiReply:
     """Parse the fields, make the call, and turn every outcome into a reply."""
+    corpid = payload.get("corpid")
+    corpid = str(corpid).strip() if isinstance(corpid, str | int) and str(corpid).strip() else None
+    act_for_company(corpid)  # the services behind sends and chats fetch their own client
     ctx = CallContext(principal=principal, client_factory=get_client)
     try:
         args = op.parse(payload)
@@ -71,6 +80,10 @@ def run_operation(op: Operation, payload: Mapping[str, Any], principal: ApiPrinc
         reply = dingtalk_failure(exc.error, data=exc.data)
     except DingTalkError as exc:
         reply = dingtalk_failure(exc)
+    except NoCompanySelected:
+        reply = failure(400, _("corpid is required: name the authorised company to act for."))
+    except UnknownCompany:
+        reply = failure(403, _("This company has not authorised the suite."))
     except NotConfigured:
         reply = failure(503, _("DingTalk is not configured on this server."))
     except InvalidMessage as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 from dashboard.dingtalk import CacheTokenStore, DingTalkClient
 from dashboard.dingtalk.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
@@ -96,15 +96,22 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = {"internal": None}
 
 
+def act_for_company(corpid: str | None) -> None:
+    """Make `corpid` the company of every client fetched in this request (the JSON API)."""
+    g.acting_corpid = corpid
+
+
 def get_client(corpid: str | None = None) -> DingTalkClient:
     """The client acting for the current request's company.
 
-    In ISV mode: the company `corpid`, else the one selected in the session;
-    raises NoCompanySelected or UnknownCompany. Call it per request, never keep it.
+    In ISV mode: the company `corpid`, else the one named for this request by
+    `act_for_company`, else the one selected in the session; raises
+    NoCompanySelected or UnknownCompany. Call it per request, never keep it.
     """
     if current_app.config.get("DINGTALK_SUITE_KEY"):
         from dashboard.isv import service as isv
 
+        corpid = corpid or (g.get("acting_corpid") if has_request_context() else None)
         return isv.corp_client(corpid or isv.selected_corpid())
     state = current_app.extensions[EXTENSION_KEY]
     if state["internal"] is None:

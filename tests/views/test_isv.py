@@ -385,3 +385,50 @@ def test_internal_mode_has_no_isv_pages(sandbox, tmp_path):
     app = create_app(config)
     assert app.test_client().get("/isv/").status_code == 404
     assert app.test_client().post("/isv/callback", json={}).status_code == 404
+
+
+API_TOKEN = "isv-automation-token-123"
+
+
+@pytest.fixture
+def api_app(sandbox, tmp_path):
+    """ISV mode with an automation API token, both demo companies added."""
+    from dashboard import create_app
+    from dashboard.isv import service
+
+    app = create_app(isv_config(sandbox, tmp_path, DASHBOARD_API_TOKEN=API_TOKEN))
+    with app.app_context():
+        db.create_all()
+        service.refresh_company(CORP_A)
+        service.refresh_company(CORP_B)
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def api_post(app, operation, body):
+    return app.test_client().post(
+        f"/api/dingtalkserve/{operation}",
+        json=body,
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
+    )
+
+
+def test_api_acts_for_the_company_named_by_corpid(api_app, isv_sandbox):
+    for corpid in (CORP_A, CORP_B):
+        reply = api_post(api_app, "userinfo", {"userid": "u0001", "corpid": corpid})
+        assert reply.status_code == 200, reply.get_json()
+    sent = api_post(
+        api_app, "asyncsend_v2", {"userid_list": "u0002", "msg": "hi", "corpid": CORP_B}
+    )
+    assert sent.status_code == 200, sent.get_json()
+    assert isv_sandbox.state()["corp_token_calls"] == {CORP_A: 1, CORP_B: 1}
+
+
+def test_api_in_isv_mode_needs_an_authorised_corpid(api_app):
+    missing = api_post(api_app, "userinfo", {"userid": "u0001"})
+    assert missing.status_code == 400
+    assert "corpid" in missing.get_json()["msg"]
+    unknown = api_post(api_app, "userinfo", {"userid": "u0001", "corpid": "dingnotauthorised"})
+    assert unknown.status_code == 403
