@@ -139,7 +139,9 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
-        return render_error(400, _("The form has expired or was not sent from this site. Please try again."))
+        return render_error(
+            400, _("The form has expired or was not sent from this site. Please try again.")
+        )
 
     @app.errorhandler(DingTalkError)
     def dingtalk_error(e: DingTalkError):
@@ -157,7 +159,10 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        return {"current_locale": str(get_locale()), "isv_mode": bool(app.config.get("DINGTALK_SUITE_KEY"))}
+        return {
+            "current_locale": str(get_locale()),
+            "isv_mode": bool(app.config.get("DINGTALK_SUITE_KEY")),
+        }
 
 
 def ensure_first_admin(app: Flask) -> None:

@@ -10,8 +10,12 @@ from babel.messages.pofile import read_po
 from dashboard.i18n import translation_directories
 
 ROOT = Path(__file__).resolve().parents[1]
-METHOD_MAP = [("dashboard/sandbox/**.py", "ignore"), ("dashboard/dingtalk/**.py", "ignore"),
-              ("**.py", "python"), ("templates/**.html", "jinja2")]
+METHOD_MAP = [
+    ("dashboard/sandbox/**.py", "ignore"),
+    ("dashboard/dingtalk/**.py", "ignore"),
+    ("**.py", "python"),
+    ("templates/**.html", "jinja2"),
+]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.do"}}
 KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "ngettext": (1, 2)}
 

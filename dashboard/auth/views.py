@@ -16,9 +16,13 @@ from dashboard.extensions import db, limiter
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        if not urlsplit(target).netloc:
-            return target
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
     return url_for("main.index")
 
 
