@@ -7,8 +7,15 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 SANDBOX_PORT=${SANDBOX_PORT:-5001}
 mkdir -p instance
+# One process is plenty for a demo, and it keeps the per-process rate budget honest
+# against the sandbox (several hosts or workers share one through Redis: docs/deploy.md).
+export GUNICORN_WORKERS=${GUNICORN_WORKERS:-1}
 
+# One set of credentials for both sides: the sandbox accepts what the dashboard sends.
 export DINGTALK_API_BASE=${DINGTALK_API_BASE:-http://127.0.0.1:$SANDBOX_PORT}
+export DINGTALK_APP_KEY=${DINGTALK_APP_KEY:-dingsandboxkey}
+export DINGTALK_APP_SECRET=${DINGTALK_APP_SECRET:-sandbox-secret}
+export DINGTALK_AGENT_ID=${DINGTALK_AGENT_ID:-100001}
 export DASHBOARD_ADMIN_USERNAME=${DASHBOARD_ADMIN_USERNAME:-admin}
 if [ -z "${DASHBOARD_ADMIN_PASSWORD:-}" ]; then
   [ -s instance/demo_password ] || "$VENV/bin/python" -c "import secrets; print(secrets.token_urlsafe(9))" > instance/demo_password
