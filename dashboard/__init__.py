@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from dashboard.config import ROOT, Config
 from dashboard.dingtalk.errors import DingTalkError
 from dashboard.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+from dashboard.services.dingtalk import NotConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,12 @@ def register_errorhandlers(app: Flask) -> None:
     def csrf_error(e):
         return render_error(
             400, _("The form has expired or was not sent from this site. Please try again.")
+        )
+
+    @app.errorhandler(NotConfigured)
+    def not_configured(e: NotConfigured):
+        return render_error(
+            503, _("DingTalk is not configured on this server: %(hint)s", hint=str(e))
         )
 
     @app.errorhandler(DingTalkError)

@@ -6,7 +6,8 @@ VENV=${VENV:-.venv}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 SANDBOX_PORT=${SANDBOX_PORT:-5001}
-mkdir -p instance
+INSTANCE=${DASHBOARD_INSTANCE_PATH:-instance}
+mkdir -p "$INSTANCE"
 # One process is plenty for a demo, and it keeps the per-process rate budget honest
 # against the sandbox (several hosts or workers share one through Redis: docs/deploy.md).
 export GUNICORN_WORKERS=${GUNICORN_WORKERS:-1}
@@ -18,16 +19,16 @@ export DINGTALK_APP_SECRET=${DINGTALK_APP_SECRET:-sandbox-secret}
 export DINGTALK_AGENT_ID=${DINGTALK_AGENT_ID:-100001}
 export DASHBOARD_ADMIN_USERNAME=${DASHBOARD_ADMIN_USERNAME:-admin}
 if [ -z "${DASHBOARD_ADMIN_PASSWORD:-}" ]; then
-  [ -s instance/demo_password ] || "$VENV/bin/python" -c "import secrets; print(secrets.token_urlsafe(9))" > instance/demo_password
-  DASHBOARD_ADMIN_PASSWORD=$(cat instance/demo_password)
+  [ -s "$INSTANCE/demo_password" ] || "$VENV/bin/python" -c "import secrets; print(secrets.token_urlsafe(9))" > "$INSTANCE/demo_password"
+  DASHBOARD_ADMIN_PASSWORD=$(cat "$INSTANCE/demo_password")
   export DASHBOARD_ADMIN_PASSWORD
 fi
 
-"$VENV/bin/python" -m dashboard.sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" > instance/sandbox.log 2>&1 &
+"$VENV/bin/python" -m dashboard.sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" > "$INSTANCE/sandbox.log" 2>&1 &
 sandbox_pid=$!
 trap 'kill $sandbox_pid 2>/dev/null || true' EXIT INT TERM
 
-"$VENV/bin/flask" --app app db upgrade > instance/migrate.log 2>&1 || { cat instance/migrate.log; exit 1; }
+"$VENV/bin/flask" --app app db upgrade > "$INSTANCE/migrate.log" 2>&1 || { cat "$INSTANCE/migrate.log"; exit 1; }
 
 cat <<MSG
 
@@ -37,4 +38,5 @@ cat <<MSG
   Stop:      Ctrl+C
 
 MSG
+# exec would lose the trap that stops the sandbox; run gunicorn as a child instead.
 "$VENV/bin/gunicorn" -c gunicorn.conf.py --bind "$HOST:$PORT" app:app

@@ -30,3 +30,12 @@ def test_api_paths_answer_json_errors(client):
     response = client.get("/api/no-such-thing")
     assert response.status_code == 404
     assert response.get_json()["success"] is False
+
+
+def test_missing_credentials_are_explained_not_a_500(app, client, auth):
+    app.config.update(DINGTALK_APP_KEY=None, DINGTALK_APP_SECRET=None)
+    app.extensions["dingtalk"]["internal"] = None
+    auth.login()
+    response = client.get("/org/")
+    assert response.status_code == 503
+    assert "DINGTALK_APP_KEY" in response.get_data(as_text=True)

@@ -1,0 +1,62 @@
+"""The README's run command: the sandbox and the dashboard come up wired together."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import requests
+
+from tests.deploy.conftest import free_port, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_run_demo_serves_the_demo_company_and_prints_the_sign_in(tmp_path):
+    port, sandbox_port = free_port(), free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DINGTALK_", "DASHBOARD_", "CACHE_"))
+    }
+    env.update(
+        PORT=str(port),
+        SANDBOX_PORT=str(sandbox_port),
+        DASHBOARD_INSTANCE_PATH=str(tmp_path),
+        VENV=str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv"))),
+    )
+    log = (tmp_path / "run.log").open("w+")
+    proc = subprocess.Popen(
+        ["bash", "scripts/run-demo.sh"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: requests.get(base + "/healthz", timeout=1).ok, 60, "dashboard", proc)
+        printed = (tmp_path / "run.log").read_text()
+        match = re.search(r"Sign in:\s+(\S+) / (\S+)", printed)
+        assert match, printed
+        assert f"Open:      {base}/" in printed
+
+        web = requests.Session()
+        page = web.get(base + "/login", timeout=5).text
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        signed_in = web.post(
+            base + "/login",
+            data={"username": match.group(1), "password": match.group(2), "csrf_token": csrf},
+            timeout=5,
+        )
+        assert signed_in.url.rstrip("/") == base
+        overview = web.get(base + "/org/", timeout=30).text
+        assert "150" in overview  # the demo company's head count, read from the sandbox
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
