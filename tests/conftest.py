@@ -6,7 +6,11 @@ it exactly as it would talk to oapi.dingtalk.com, only the base URL differs.
 
 from __future__ import annotations
 
+import json
+import os
 import threading
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -39,12 +43,44 @@ def sandbox_server():
     thread.stop()
 
 
+_CALLS: Counter = Counter()
+_CALL_FILES = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
 @pytest.fixture
-def sandbox(sandbox_server) -> SandboxControl:
+def sandbox(sandbox_server):
     """Control handle on a freshly reset emulator (state, knobs, faults, counters)."""
     control = SandboxControl(sandbox_server.url)
     control.reset()
-    return control
+    yield control
+    stats = control.stats()
+    _CALLS.update(tests=1, calls=stats["total"], gettoken=stats["gettoken"])
+
+
+def pytest_sessionfinish(session):
+    """Each xdist worker (or the single process) leaves its DingTalk call counts behind."""
+    if _CALLS:
+        _CALL_FILES.mkdir(exist_ok=True)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        (_CALL_FILES / f"sandbox-calls-{worker}.json").write_text(json.dumps(_CALLS))
+
+
+def pytest_sessionstart(session):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        for stale in _CALL_FILES.glob("sandbox-calls-*.json"):
+            stale.unlink()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many DingTalk calls (and gettoken calls) the suite made against the sandbox."""
+    total: Counter = Counter()
+    for path in _CALL_FILES.glob("sandbox-calls-*.json"):
+        total.update(json.loads(path.read_text()))
+    if total:
+        terminalreporter.write_line(
+            f"sandbox: {total['calls']} DingTalk calls, {total['gettoken']} gettoken, "
+            f"over {total['tests']} tests using the emulator"
+        )
 
 
 # --- the dashboard -------------------------------------------------------------------
