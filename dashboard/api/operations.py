@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from dashboard.api.auth import ApiPrincipal
 from dashboard.api.models import SCOPE_READ, SCOPE_SEND
+from dashboard.chats.service import SETTINGS as CHAT_SETTINGS
 from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk.api.users import LISTBYPAGE_ORDERS
 from dashboard.dingtalk.messages import text as text_msg
@@ -293,14 +294,6 @@ CREATE_CHAT_REQUIRED = {
     "owner": "群主userid不能为空",
     "useridlist": "群成员不能为空",
 }
-CHAT_SETTINGS = (
-    "showHistoryType",
-    "searchable",
-    "validationType",
-    "mentionAllAuthority",
-    "managementType",
-    "chatBannedType",
-)
 
 # --- fields shared by several operations -----------------------------------------------
 
