@@ -51,7 +51,7 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: install
+bench: install services
 	$(PY) -m bench
 
 clean:
