@@ -14,6 +14,7 @@ from dashboard.dingtalk.errors import DingTalkError
 from dashboard.extensions import csrf
 from dashboard.isv import bp, service
 from dashboard.isv.forms import AddCompanyForm, SelectCompanyForm, SignatureDebugForm
+from dashboard.redirects import safe_next
 from dashboard.services.dingtalk import NotConfigured, UnknownCompany
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def render_index(add_form=None, debug_form=None, debug=None, status=200):
 @login_required
 def select():
     form = SelectCompanyForm()
-    target = _safe_next(form.next.data)
+    target = safe_next(form.next.data)
     if not form.validate():
         flash(_("Choose a company from the list."), "error")
         return redirect(target)
@@ -130,9 +131,3 @@ def debug_signature():
         return render_index(debug_form=form, status=400)
     result = service.debug_signature(form.timestamp.data, form.ticket.data)
     return render_index(debug_form=form, debug=result)
-
-
-def _safe_next(target: str | None) -> str:
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.index")
-    return target

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session
 from flask_login import login_required
 
 from dashboard.main import bp
+from dashboard.redirects import safe_next
 
 
 @bp.route("/")
@@ -19,7 +20,4 @@ def set_language(code: str):
     """Remember the chosen UI language in the session and go back."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.form.get("next") or url_for("main.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
