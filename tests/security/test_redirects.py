@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-
 OFF_SITE = [
     "//evil.example",
     "/\\evil.example",
