@@ -4,6 +4,7 @@ refreshes an expired token once, backs off on throttling and never re-sends a se
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -38,8 +39,23 @@ logger = logging.getLogger("dashboard.dingtalk")
 DEFAULT_BASE_URL = "https://oapi.dingtalk.com"
 DEFAULT_EXPIRES_IN = 7200
 DEFAULT_TOKEN_MARGIN = 300
+#: What the oapi asks of a POST body (43004/43005 otherwise); the Java SDK sends the same.
+JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
+#: Per-second limits (90018 per corp+app, 90019 ISV per corp): wait about one second, no doubling.
+PER_SECOND_CODES = frozenset({90018, 90019})
+#: Per-minute limits (1500/min per corp or appkey per API): retrying within the minute is futile.
+PER_MINUTE_CODES = frozenset({90005, 90006})
+#: "System busy": the doc says retry at most 3 times.
+SYSTEM_BUSY_RETRIES = 3
 
 JSONDict = dict[str, Any]
+
+
+def json_body(body: Mapping[str, Any]) -> bytes:
+    """Encode a POST body as DingTalk expects: compact UTF-8 JSON (not \\u escapes)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 class _ProcessLocks:
@@ -238,17 +254,18 @@ class DingTalkClient:
                     self._renew_token(token)
                     continue
                 if isinstance(exc, Throttled):
-                    if throttled >= self.max_retries:
+                    limit = self._throttle_retries(exc)
+                    if throttled >= limit:
                         exc.attempts = throttled + 1
                         raise
-                    delay = self._backoff_delay(throttled)
+                    delay = self._throttle_delay(exc, throttled)
                     throttled += 1
                     logger.info(
                         "%s throttled (code %s); retry %d/%d in %.2fs",
                         path,
                         exc.code,
                         throttled,
-                        self.max_retries,
+                        limit,
                         delay,
                     )
                     self._sleep(delay)
@@ -259,6 +276,30 @@ class DingTalkClient:
                     raise
                 transport_retried = True
                 logger.info("%s %s failed (%s); retrying once", method, path, type(exc).__name__)
+
+    def _throttle_retries(self, exc: Throttled) -> int:
+        """How many times a throttled call is retried (§9): depends on the code.
+
+        errcode 88 without a sub_code: one short retry. -1 (system busy): at most 3.
+        90005/90006 ("wait for the next minute") are not retried in-line: another
+        try within the minute fails again; the caller gets ``retry_after``.
+        """
+        if exc.errcode == 88 and not exc.sub_code:
+            return min(1, self.max_retries)
+        if exc.code == -1:
+            return min(SYSTEM_BUSY_RETRIES, self.max_retries)
+        if exc.code in PER_MINUTE_CODES:
+            return 0
+        return self.max_retries
+
+    def _throttle_delay(self, exc: Throttled, attempt: int) -> float:
+        """About ``backoff_base`` (1 s) for per-second limits and bare 88; else doubling."""
+        if exc.code in PER_SECOND_CODES or (exc.errcode == 88 and not exc.sub_code):
+            delay = min(self.backoff_max, self.backoff_base)
+            if self.jitter:
+                delay += self._random.uniform(0, delay / 4)
+            return delay
+        return self._backoff_delay(attempt)
 
     def _backoff_delay(self, attempt: int) -> float:
         delay = min(self.backoff_max, self.backoff_base * (2**attempt))
@@ -280,7 +321,8 @@ class DingTalkClient:
             query["access_token"] = token
         kwargs: dict[str, Any] = {"params": query, "timeout": self.timeout}
         if body is not None:
-            kwargs["json"] = body
+            kwargs["data"] = json_body(body)
+            kwargs["headers"] = {"Content-Type": JSON_CONTENT_TYPE}
         self.rate_limiter.acquire(f"{self.app_id}:{path}")
         started = time.perf_counter()
         try:

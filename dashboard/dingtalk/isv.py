@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import requests
 
-from .client import DEFAULT_BASE_URL, DingTalkClient
+from .client import DEFAULT_BASE_URL, JSON_CONTENT_TYPE, DingTalkClient, json_body
 from .errors import (
     ApiError,
     HTTPStatusError,
@@ -212,7 +212,12 @@ class SuiteClient:
         self.rate_limiter.acquire(f"{self.suite_key}:{path}")
         started = time.perf_counter()
         try:
-            response = self.session.post(url, json=dict(body), timeout=self.timeout)
+            response = self.session.post(
+                url,
+                data=json_body(body),
+                headers={"Content-Type": JSON_CONTENT_TYPE},
+                timeout=self.timeout,
+            )
         except requests.Timeout:
             self._log(path, started, "timeout")
             raise RequestTimeout(

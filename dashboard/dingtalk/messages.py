@@ -125,6 +125,26 @@ def action_card_buttons(
     )
 
 
+def wire_msg(msg: Mapping[str, Any]) -> Msg:
+    """A copy of a validated ``msg`` as sent: ``voice.duration`` and
+    ``action_card.btn_orientation`` are strings on the wire (Java SDK types), even
+    when the caller gave numbers."""
+    out = dict(msg)
+    msgtype = out.get("msgtype")
+    content = out.get(msgtype) if isinstance(msgtype, str) else None
+    if isinstance(content, Mapping):
+        content = dict(content)
+        for name in _STRING_FIELDS.get(msgtype, ()):
+            value = content.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                content[name] = str(value)
+        out[msgtype] = content
+    return out
+
+
+_STRING_FIELDS = {"voice": ("duration",), "action_card": ("btn_orientation",)}
+
+
 def validate_msg(msg: Any) -> None:
     """Check a msg object against the reference's shapes and limits; raise ``InvalidMessage``."""
     if not isinstance(msg, Mapping):
@@ -136,7 +156,7 @@ def validate_msg(msg: Any) -> None:
     if not isinstance(content, Mapping):
         raise InvalidMessage(msgtype, f"the {msgtype} object is required")
     _VALIDATORS[msgtype](content)
-    size = msg_size(msg)
+    size = msg_size(wire_msg(msg))
     if size > MAX_MSG_BYTES:
         raise InvalidMessage("msg", f"is {size} bytes, at most {MAX_MSG_BYTES} allowed")
 

@@ -118,7 +118,7 @@ def test_topapi_posts_json_with_token_in_query() -> None:
     )
     request = session.sent[-1]
     assert request.method == "POST"
-    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["Content-Type"] == "application/json;charset=UTF-8"
     assert query(request) == {"access_token": TOKEN}
     assert body(request) == {
         "agent_id": 42,
@@ -208,7 +208,7 @@ def test_bad_credentials_are_not_retried() -> None:
 
 
 def test_backoff_doubles_from_base_up_to_max_then_raises() -> None:
-    session = ScriptedSession({"/auth/scopes": {"errcode": 90018, "errmsg": "qps"}})
+    session = ScriptedSession({"/auth/scopes": {"errcode": 90002, "errmsg": "global"}})
     client, delays = make_client(session, max_retries=5, jitter=False, backoff_max=8.0)
     with pytest.raises(Throttled) as info:
         client.auth.get_scopes()
@@ -364,3 +364,44 @@ def test_one_log_line_per_call_without_secrets(caplog) -> None:
     assert any(line.startswith("GET /auth/scopes") and "errcode=0" in line for line in lines)
     assert any(line.startswith("GET /user/get") and "errcode=60121" in line for line in lines)
     assert SECRET not in caplog.text and TOKEN not in caplog.text
+
+
+def test_system_busy_is_retried_at_most_three_times() -> None:
+    session = ScriptedSession({"/auth/scopes": {"errcode": -1, "errmsg": "系统繁忙"}})
+    client, delays = make_client(session, max_retries=6, jitter=False)
+    with pytest.raises(Throttled) as info:
+        client.auth.get_scopes()
+    assert session.count("/auth/scopes") == 4
+    assert delays == [1.0, 2.0, 4.0] and info.value.attempts == 4
+
+
+def test_bare_88_gets_one_short_retry_but_wrapped_codes_follow_their_sub_code() -> None:
+    session = ScriptedSession({"/auth/scopes": {"errcode": 88, "errmsg": "ding talk error"}})
+    client, delays = make_client(session, jitter=False)
+    with pytest.raises(Throttled):
+        client.auth.get_scopes()
+    assert session.count("/auth/scopes") == 2 and delays == [1.0]
+    session.routes["/auth/scopes"] = {"errcode": 88, "sub_code": "90018", "sub_msg": "qps"}
+    with pytest.raises(Throttled):
+        client.auth.get_scopes()
+    assert session.count("/auth/scopes") == 2 + 4 and delays == [1.0] * 4
+
+
+def test_per_minute_limits_are_not_retried_within_the_minute() -> None:
+    for code in (90005, 90006):
+        session = ScriptedSession({"/auth/scopes": {"errcode": code, "errmsg": "1500/min"}})
+        client, delays = make_client(session)
+        with pytest.raises(Throttled) as info:
+            client.auth.get_scopes()
+        assert session.count("/auth/scopes") == 1 and delays == []
+        assert info.value.retry_after == 60.0
+
+
+def test_throttled_send_is_resent_but_never_after_a_timeout() -> None:
+    session = ScriptedSession(
+        {ASYNCSEND: sequence({"errcode": 90018}, requests.ReadTimeout("slow"), {"errcode": 0})}
+    )
+    client, _ = make_client(session)
+    with pytest.raises(RequestTimeout):
+        client.messages.send_work_notice(messages.text("hi"), userid_list=["u1"])
+    assert session.count(ASYNCSEND) == 2

@@ -139,13 +139,33 @@ def test_token_error_twice_gives_up(dingtalk: DingTalkClient, sandbox) -> None:
 # -- throttling ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["throttle", "system_busy", "bare_88"])
-def test_backoff_then_success(dingtalk: DingTalkClient, sandbox, fake_sleep, kind) -> None:
-    sandbox.inject(kind, count=2, path="/department/list_ids")
+def test_system_busy_backs_off_doubling(dingtalk: DingTalkClient, sandbox, fake_sleep) -> None:
+    sandbox.inject("system_busy", count=2, path="/department/list_ids")
     assert dingtalk.departments.list_sub_department_ids(1)["sub_dept_id_list"]
     assert calls(sandbox, "/department/list_ids") == 3
     assert len(fake_sleep.delays) == 2
     assert 0.5 <= fake_sleep.delays[0] <= 1.0 and 1.0 <= fake_sleep.delays[1] <= 2.0
+
+
+def test_per_second_limit_waits_about_a_second(
+    dingtalk: DingTalkClient, sandbox, fake_sleep
+) -> None:
+    sandbox.inject("throttle", count=2, path="/department/list_ids")
+    assert dingtalk.departments.list_sub_department_ids(1)["sub_dept_id_list"]
+    assert calls(sandbox, "/department/list_ids") == 3
+    assert len(fake_sleep.delays) == 2
+    assert all(1.0 <= d <= 1.25 for d in fake_sleep.delays)
+
+
+def test_bare_88_gets_one_short_retry(dingtalk: DingTalkClient, sandbox, fake_sleep) -> None:
+    sandbox.inject("bare_88", count=1, path="/department/list_ids")
+    assert dingtalk.departments.list_sub_department_ids(1)["sub_dept_id_list"]
+    sandbox.inject("bare_88", count=2, path="/department/list_ids")
+    with pytest.raises(Throttled) as info:
+        dingtalk.departments.list_sub_department_ids(1)
+    assert info.value.errcode == 88 and info.value.attempts == 2
+    assert calls(sandbox, "/department/list_ids") == 4
+    assert len(fake_sleep.delays) == 2 and all(1.0 <= d <= 1.25 for d in fake_sleep.delays)
 
 
 def test_throttled_after_max_attempts(make_dingtalk, sandbox, fake_sleep) -> None:
@@ -154,7 +174,7 @@ def test_throttled_after_max_attempts(make_dingtalk, sandbox, fake_sleep) -> Non
     with pytest.raises(Throttled) as info:
         client.messages.send_work_notice(messages.text("hi"), userid_list=["u0001"])
     assert info.value.code == 90018 and info.value.attempts == 4
-    assert fake_sleep.delays == [1.0, 2.0, 3.0]
+    assert fake_sleep.delays == [1.0, 1.0, 1.0]
     assert calls(sandbox, ASYNCSEND) == 4
     assert sandbox.stats()["tasks"] == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
@@ -75,8 +76,16 @@ class RecordingSession:
         self.bodies = list(bodies)
         self.calls = []
 
-    def post(self, url, json=None, timeout=None):
-        self.calls.append({"url": url, "json": json, "timeout": timeout})
+    def post(self, url, data=None, headers=None, timeout=None):
+        self.calls.append(
+            {
+                "url": url,
+                "json": json.loads(data) if data is not None else None,
+                "data": data,
+                "headers": headers,
+                "timeout": timeout,
+            }
+        )
         return FakeResponse(self.bodies.pop(0))
 
 
@@ -108,6 +117,7 @@ def test_get_corp_token_sends_the_exact_signed_request():
         "signature": EXPECTED,
     }
     assert call["json"] == {"auth_corpid": "dingcorp"}
+    assert call["headers"] == {"Content-Type": "application/json;charset=UTF-8"}
     assert call["timeout"] == 3.0
 
 

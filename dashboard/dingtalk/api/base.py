@@ -40,6 +40,17 @@ def as_bool_param(value: bool | None) -> str | None:
     return "true" if value else "false"
 
 
+def as_int(value: Any, field: str) -> int:
+    """An integer body field (task_id, chat settings): ints and digit strings, never bools."""
+    if isinstance(value, bool):
+        raise InvalidMessage(field, "must be an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise InvalidMessage(field, "must be an integer")
+
+
 def check_page_size(size: int, field: str = "size") -> None:
     """Page sizes are 1-100 on listbypage and getReadList."""
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
@@ -56,7 +67,7 @@ def id_list(values: Iterable[Any] | str | None, field: str, limit: int) -> str |
     if values is None:
         return None
     items = [v.strip() for v in values.split(",")] if isinstance(values, str) else list(values)
-    items = [str(v) for v in items if str(v).strip()]
+    items = [str(v).strip() for v in items if str(v).strip()]
     if not items:
         return None
     if len(items) > limit:

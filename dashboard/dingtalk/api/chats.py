@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import InvalidMessage, PaginationError
-from ..messages import validate_msg
-from .base import BaseAPI, JSONDict, check_max_pages, check_page_size
+from ..messages import validate_msg, wire_msg
+from .base import BaseAPI, JSONDict, as_int, check_max_pages, check_page_size
 
 CHAT_NAME_MAX = 20
 #: chat/create settings, by wire name; snake_case aliases are accepted too.
@@ -24,6 +24,18 @@ CHAT_SETTINGS = {
     "icon": "icon",
 }
 _ALIASES = {snake: wire for wire, snake in CHAT_SETTINGS.items()}
+#: Settings that are ints on the wire (§6.1); True/False and "0"/"1" are converted.
+INT_SETTINGS = frozenset(
+    {
+        "showHistoryType",
+        "searchable",
+        "validationType",
+        "mentionAllAuthority",
+        "managementType",
+        "chatBannedType",
+        "conversationTag",
+    }
+)
 
 
 class ChatAPI(BaseAPI):
@@ -60,8 +72,11 @@ class ChatAPI(BaseAPI):
             wire = key if key in CHAT_SETTINGS else _ALIASES.get(key)
             if wire is None:
                 raise InvalidMessage(key, "is not a chat/create setting")
-            if value is not None:
-                body[wire] = value
+            if value is None:
+                continue
+            if wire in INT_SETTINGS:
+                value = int(value) if isinstance(value, bool) else as_int(value, wire)
+            body[wire] = value
         return self._post("/chat/create", body, send=True)
 
     def get_chat(self, chatid: str) -> JSONDict:
@@ -75,7 +90,7 @@ class ChatAPI(BaseAPI):
         if not chatid:
             raise InvalidMessage("chatid", "is required")
         validate_msg(msg)
-        return self._post("/chat/send", {"chatid": chatid, "msg": dict(msg)}, send=True)
+        return self._post("/chat/send", {"chatid": chatid, "msg": wire_msg(msg)}, send=True)
 
     def get_read_list_page(self, message_id: str, cursor: int, size: int) -> JSONDict:
         """GET /chat/getReadList?messageId=&cursor=&size=: ``readUserIdList``, ``next_cursor``.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from .base import BaseAPI, JSONDict, as_bool_param
 
 
@@ -30,5 +33,23 @@ class DepartmentAPI(BaseAPI):
         return self._get("/department/list_parent_depts_by_dept", {"id": dept_id})
 
     def list_parent_paths_by_user(self, userid: str) -> JSONDict:
-        """GET /department/list_parent_depts?userId=: one path to the root per department."""
-        return self._get("/department/list_parent_depts", {"userId": userid})
+        """GET /department/list_parent_depts?userId=: one path to the root per department.
+
+        ``department`` is returned as a list of id lists. The Java SDK types it as a
+        String, so a JSON string (``"[[456,123,1],[789,1]]"``) is decoded here.
+        """
+        reply = self._get("/department/list_parent_depts", {"userId": userid})
+        if isinstance(reply.get("department"), str):
+            reply["department"] = decode_json_string(reply["department"])
+        return reply
+
+
+def decode_json_string(value: str) -> Any:
+    """A JSON-looking string field decoded (as the Java SDK does); else returned unchanged."""
+    text = value.strip()
+    if not text.startswith(("[", "{")):
+        return value
+    try:
+        return json.loads(text)
+    except ValueError:
+        return value

@@ -14,11 +14,17 @@ LISTBYPAGE_ORDERS = ("entry_asc", "entry_desc", "modify_asc", "modify_desc", "cu
 class UserAPI(BaseAPI):
     """``client.users``."""
 
-    def count_org_users(self, only_active: bool) -> JSONDict:
+    def count_org_users(self, only_active: bool | int | str) -> JSONDict:
         """GET /user/get_org_user_count?onlyActive=: 1 counts activated users only, 0 counts all.
 
-        (One SDK inverts this flag; here ``onlyActive=1`` iff ``only_active``.)
+        (One SDK inverts this flag; here ``onlyActive=1`` iff ``only_active``.) The
+        strings "0", "1", "false" and "true" mean what they say ("0" is not truthy).
         """
+        if isinstance(only_active, str):
+            text = only_active.strip().lower()
+            if text not in ("0", "1", "false", "true"):
+                raise InvalidMessage("onlyActive", "must be 0/1 or true/false")
+            only_active = text in ("1", "true")
         return self._get("/user/get_org_user_count", {"onlyActive": 1 if only_active else 0})
 
     def get_user(self, userid: str, *, lang: str | None = None) -> JSONDict:

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import InvalidMessage
-from ..messages import validate_msg
-from .base import BaseAPI, JSONDict, id_list
+from ..messages import validate_msg, wire_msg
+from .base import BaseAPI, JSONDict, as_int, id_list
 
 ASYNCSEND_V2 = "/topapi/message/corpconversation/asyncsend_v2"
 GETSENDPROGRESS = "/topapi/message/corpconversation/getsendprogress"
@@ -38,7 +38,7 @@ class WorkNoticeAPI(BaseAPI):
             raise InvalidMessage(
                 "userid_list", "give userid_list, dept_id_list or to_all_user=True"
             )
-        body: dict[str, Any] = {"agent_id": self._agent_id(), "msg": dict(msg)}
+        body: dict[str, Any] = {"agent_id": self._agent_id(), "msg": wire_msg(msg)}
         if users:
             body["userid_list"] = users
         if depts:
@@ -46,14 +46,19 @@ class WorkNoticeAPI(BaseAPI):
         body["to_all_user"] = bool(to_all_user)
         return self._post(ASYNCSEND_V2, body, send=True)
 
-    def get_send_progress(self, task_id: int) -> JSONDict:
+    def get_send_progress(self, task_id: int | str) -> JSONDict:
         """POST /topapi/message/corpconversation/getsendprogress: ``progress`` {percent, status}."""
-        return self._post(GETSENDPROGRESS, {"agent_id": self._agent_id(), "task_id": task_id})
+        return self._post(
+            GETSENDPROGRESS, {"agent_id": self._agent_id(), "task_id": as_int(task_id, "task_id")}
+        )
 
-    def get_send_result(self, task_id: int) -> JSONDict:
+    def get_send_result(self, task_id: int | str) -> JSONDict:
         """POST /topapi/message/corpconversation/getsendresult: per-recipient ``send_result``."""
-        return self._post(GETSENDRESULT, {"agent_id": self._agent_id(), "task_id": task_id})
+        return self._post(
+            GETSENDRESULT, {"agent_id": self._agent_id(), "task_id": as_int(task_id, "task_id")}
+        )
 
-    def recall_work_notice(self, task_id: int) -> JSONDict:
+    def recall_work_notice(self, task_id: int | str) -> JSONDict:
         """POST /topapi/message/corpconversation/recall: withdraw a notice (last 24 h)."""
-        return self._post(RECALL, {"agent_id": self._agent_id(), "msg_task_id": task_id}, send=True)
+        body = {"agent_id": self._agent_id(), "msg_task_id": as_int(task_id, "task_id")}
+        return self._post(RECALL, body, send=True)
