@@ -219,20 +219,36 @@ class Operation:
     fields: tuple[Field, ...] = ()
     check: Callable[[dict[str, Any]], None] | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
+    #: The required-field test when it is more than "each required field": asyncsend_v2's recipients.
+    requires: Callable[[Mapping[str, Any]], None] | None = None
 
     @property
     def sends(self) -> bool:
         return self.scope == SCOPE_SEND
 
     def parse(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Coerce every field, then report the first missing one with the original message."""
+        """The original's missing-field message first (in its order), then coercion and checks.
+
+        Missing fields are looked for before any value is coerced, so a body with
+        a missing field gets that field's message, as the original service (which
+        validated nothing else) gave it, whatever else is wrong. They are looked
+        for again after coercion, for values that hold nothing (`","` as a list).
+        """
+        self.require(payload)
         values = {f.name: f.parse(payload.get(f.name)) for f in self.fields}
+        self.require(values)
         if self.check is not None:
             self.check(values)
-        for f in self.fields:
-            if f.required and values[f.name] is None:
-                raise FieldError(f.required)
         return values
+
+    def require(self, values: Mapping[str, Any]) -> None:
+        """Raise the original message of the first missing required field."""
+        if self.requires is not None:
+            self.requires(values)
+            return
+        for f in self.fields:
+            if f.required and is_missing(values.get(f.name)):
+                raise FieldError(f.required)
 
 
 # --- calls ------------------------------------------------------------------------------
@@ -269,31 +285,27 @@ def _chat_send(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
     return send_chat_message(ctx, chatid=a["chatid"], msg=a["msg"])
 
 
-def _check_recipients(values: dict[str, Any]) -> None:
-    if not (values["userid_list"] or values["dept_id_list"] or values["to_all_user"]):
+TO_ALL_USER = Field("to_all_user", "boolean", None, _l("Send to the whole company (true/false)."))
+
+
+def _require_send(values: Mapping[str, Any]) -> None:
+    """asyncsend_v2: a recipient (to_all_user counts only when true), then msg."""
+    try:
+        everyone = bool(TO_ALL_USER.parse(values.get("to_all_user")))
+    except FieldError:
+        everyone = True  # an unreadable to_all_user is reported by parsing, not as missing
+    no_list = is_missing(values.get("userid_list")) and is_missing(values.get("dept_id_list"))
+    if no_list and not everyone:
         raise FieldError(RECIPIENTS_MESSAGE)
+    if is_missing(values.get("msg")):
+        raise FieldError("msg不能为空")
 
 
 def _check_owner(values: dict[str, Any]) -> None:
     """The owner must be one of the members: an exact id match (the original matched substrings)."""
-    members = values["useridlist"]
-    owner = values["owner"]
-    if owner not in members:
+    if values["owner"] not in values["useridlist"]:
         raise FieldError(OWNER_NOT_MEMBER_MESSAGE)
 
-
-def _check_chat(values: dict[str, Any]) -> None:
-    for name in ("name", "owner", "useridlist"):
-        if values[name] is None:
-            raise FieldError(CREATE_CHAT_REQUIRED[name])
-    _check_owner(values)
-
-
-CREATE_CHAT_REQUIRED = {
-    "name": "群名称不能为空",
-    "owner": "群主userid不能为空",
-    "useridlist": "群成员不能为空",
-}
 
 # --- fields shared by several operations -----------------------------------------------
 
@@ -354,7 +366,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
                 _l("Department ids: an array or a comma-separated string."),
                 numeric_items=True,
             ),
-            Field("to_all_user", "boolean", None, _l("Send to the whole company (true/false).")),
+            TO_ALL_USER,
             Field(
                 "msg",
                 "message",
@@ -363,7 +375,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
                 example="Hello from the API",
             ),
         ),
-        check=_check_recipients,
+        requires=_require_send,
     ),
     Operation(
         "getsendprogress",
@@ -527,7 +539,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
                 for name in CHAT_SETTINGS
             ),
         ),
-        check=_check_chat,
+        check=_check_owner,
     ),
     Operation(
         "chatInfo",

@@ -9,6 +9,7 @@ from typing import Any
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -50,23 +51,40 @@ def rate_limited(limit) -> Response:
     )
 
 
+#: Largest request body the API reads (a msg is at most 2 KB; this leaves room for long id lists).
+MAX_BODY_BYTES = 1024 * 1024
+
+
 def request_payload() -> dict[str, Any] | None:
-    """The body as a dict: JSON, or form fields (a repeated field becomes a list); None if unreadable."""
+    """The body as a dict: JSON, or form fields; None if unreadable.
+
+    A repeated form field becomes a list, and so does `name[]` (how jQuery and
+    qs-style front ends of the original service send arrays).
+    """
+    configured = current_app.config.get("MAX_CONTENT_LENGTH")
+    # larger bodies get a JSON 413 before they are read
+    request.max_content_length = min(MAX_BODY_BYTES, configured or MAX_BODY_BYTES)
     if request.form:
+        fields: dict[str, list[str]] = {}
+        for key, values in request.form.lists():
+            name = key[:-2] if key.endswith("[]") and len(key) > 2 else key
+            fields.setdefault(name, []).extend(values)
         return {
-            key: values[0] if len(values) == 1 else values for key, values in request.form.lists()
+            key: values[0] if len(values) == 1 and key + "[]" not in request.form else values
+            for key, values in fields.items()
         }
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
     return data if isinstance(data, dict) else None
 
 
 @bp.route("/dingtalkserve/<operation>", methods=["POST"])
+@bp.route("/dingtalkserve/<operation>/", methods=["POST"])  # Koa's router ignores a trailing slash
 @limiter.limit(rate_limit_value, key_func=rate_limit_key, on_breach=rate_limited)
 def dingtalkserve(operation: str):
     principal = authenticate()
