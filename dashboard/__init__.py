@@ -12,6 +12,7 @@ from flask_babel import refresh as flask_babel_refresh
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from werkzeug.routing import IntegerConverter
 
 from dashboard.config import ROOT, Config
 from dashboard.dingtalk.errors import DingTalkError
@@ -46,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ensure_instance(app)
     configure_logging(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -102,6 +104,28 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
     import dashboard.models  # noqa: F401  (every table, for Alembic and create_all)
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>``: a row id, at most 2**31 - 1 (PostgreSQL's integer, SQLite's
+    int64), so a huge number in a URL is a 404 rather than a database error."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, **kwargs)
+
+
+class DingTalkIdConverter(IntegerConverter):
+    """``<int64:...>``: a DingTalk id (department ids are 64-bit numbers)."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.url_map.converters["int64"] = DingTalkIdConverter
 
 
 def register_blueprints(app: Flask) -> None:

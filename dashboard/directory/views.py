@@ -81,7 +81,7 @@ def departments():
     return render_template("directory/tree.html", top=service.tree_top(), snapshot=snapshot)
 
 
-@bp.route("/departments/<int:dept_id>/children")
+@bp.route("/departments/<int64:dept_id>/children")
 @login_required
 def department_children(dept_id: int):
     try:
@@ -95,7 +95,7 @@ def department_children(dept_id: int):
     return jsonify(children=[n.as_json() for n in nodes])
 
 
-@bp.route("/departments/<int:dept_id>")
+@bp.route("/departments/<int64:dept_id>")
 @login_required
 def department(dept_id: int):
     try:

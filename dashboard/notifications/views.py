@@ -168,7 +168,9 @@ def history():
         flash(exc.reason, "warning")
         filters.day = None
         query = service.history_query(filters)
-    page = db.paginate(query, per_page=20, error_out=False)
+    number = request.args.get("page", 1, type=int)
+    number = number if 1 <= number <= 10**6 else 1  # a huge page would overflow the SQL offset
+    page = db.paginate(query, page=number, per_page=20, error_out=False)
     return render_template(
         "notifications/history.html",
         page=page,
