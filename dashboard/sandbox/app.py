@@ -47,6 +47,11 @@ logger = logging.getLogger("dashboard.sandbox")
 
 CONTROL_PREFIX = "/_sandbox"
 
+# Query parameters of a POST call: the token and the ISV signature (§0.1, §7.1).
+QUERY_ONLY_PARAMS = frozenset(
+    ("access_token", "accessKey", "timestamp", "suiteTicket", "signature", "corpId")
+)
+
 IP_BAN_HTML = (
     "<!DOCTYPE html><html><head><meta charset='utf-8'><title>访问被拒绝</title></head>"
     "<body><h1>访问被拒绝</h1><p>您的访问过于频繁，请稍后再试。</p></body></html>"
@@ -187,21 +192,25 @@ def envelope_reply(body: dict[str, Any]) -> Response:
 
 
 def read_params(endpoint: Endpoint) -> tuple[Params, OapiError | None]:
-    """Collect query and body parameters; a body problem is reported after the token check."""
+    """Collect query and body parameters; a body problem is reported after the token check.
+
+    access_token is a query parameter (§0.1), or a field of a topapi form body as in
+    the vendor's curl examples; a JSON body never carries it. The other fields of a
+    POST endpoint come from its body unless `query_params_on_post` (unverified).
+    """
     values: dict[str, Any] = request.args.to_dict()
     if request.method != "POST":
         return Params(values), None
+    settings = get_state().settings
+    if endpoint.method == "POST" and not settings.query_params_on_post:
+        values = {k: v for k, v in values.items() if k in QUERY_ONLY_PARAMS}
     raw = request.get_data(cache=True)
     mimetype = request.mimetype
     if mimetype == "application/x-www-form-urlencoded" and endpoint.topapi:
         values.update(request.form.to_dict())
         return Params(values), None
     if mimetype != "application/json":
-        if (
-            not endpoint.topapi
-            and endpoint.method == "POST"
-            and get_state().settings.enforce_content_type
-        ):
+        if not endpoint.topapi and endpoint.method == "POST" and settings.enforce_content_type:
             return Params(values), OapiError(INVALID_CONTENT_TYPE)
         if not raw.strip():
             return Params(values), None
@@ -214,6 +223,7 @@ def read_params(endpoint: Endpoint) -> tuple[Params, OapiError | None]:
         return Params(values), OapiError(JSON_PARSE)
     if not isinstance(body, dict):
         return Params(values), OapiError(JSON_PARSE)
+    body.pop("access_token", None)
     values.update(body)
     return Params(values), None
 

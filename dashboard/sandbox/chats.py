@@ -49,7 +49,8 @@ def chat_create(call: OapiCall) -> dict[str, Any]:
     if not 1 <= len(name) <= settings.chat_name_max:
         raise invalid_param(f"name must be 1 to {settings.chat_name_max} characters")
     owner = params.string("owner", required=True) or ""
-    members = list(dict.fromkeys(params.string_list("useridlist") or []))
+    shape = "any" if settings.loose_id_lists else "array"
+    members = list(dict.fromkeys(params.string_list("useridlist", shape) or []))
     if not members:
         raise missing_param("useridlist")
     if owner not in members:

@@ -34,6 +34,8 @@ bp = Blueprint("sandbox_messages", __name__)
 PREFIX = "/topapi/message/corpconversation"
 DUPLICATE = "143106"
 DAILY_CAP = "143105"
+# Third-party (ISV) apps get their own variants of the two codes (§2.3).
+ISV_CODES = {DUPLICATE: "143206", DAILY_CAP: "143205"}
 
 
 def require_agent(call: OapiCall) -> int:
@@ -50,10 +52,13 @@ def require_agent(call: OapiCall) -> int:
 
 
 def require_task(call: OapiCall, name: str, max_age: float) -> NoticeTask:
-    """A task of this agent no older than `max_age` seconds, else the unknown-task errcode."""
+    """A task this app sent no more than `max_age` seconds ago, else the unknown-task errcode.
+
+    Another app's (or another company's) task is unknown to this one.
+    """
     task_id = call.params.integer(name, required=True)
     task = call.state.tasks.get(task_id or 0)
-    if task is None or call.now - task.created_at > max_age:
+    if task is None or task.app_id != (call.app_id or "") or call.now - task.created_at > max_age:
         raise OapiError(call.settings.unknown_task_errcode, f"无效的task_id: {task_id}")
     return task
 
@@ -70,8 +75,9 @@ def asyncsend_v2(call: OapiCall) -> dict[str, Any]:
     settings = call.settings
     params = call.params
     agent_id = require_agent(call)
-    userids = params.string_list("userid_list") or []
-    dept_texts = params.string_list("dept_id_list") or []
+    shape = "any" if settings.loose_id_lists else "comma"
+    userids = params.string_list("userid_list", shape) or []
+    dept_texts = params.string_list("dept_id_list", shape) or []
     to_all = params.boolean("to_all_user")
     if not to_all and not userids and not dept_texts:
         raise OapiError(EMPTY_RECIPIENTS)
@@ -123,6 +129,8 @@ def deliver(
         else:
             state.to_all_counts[(app_id, day)] += 1
     key = content_key(msg)
+    isv = app_id not in (settings.app_key, settings.corp_id)
+    daily_cap = settings.isv_daily_per_user_cap if isv else settings.daily_per_user_cap
     delivered: list[str] = []
     forbidden: list[dict[str, Any]] = []
     for userid in recipients:
@@ -130,13 +138,15 @@ def deliver(
             code, count = settings.to_all_user_forbidden_code, settings.to_all_user_daily_max
         elif (app_id, userid, day, key) in state.delivered:
             code, count = DUPLICATE, 1
-        elif state.daily_counts[(app_id, userid, day)] >= settings.daily_per_user_cap:
-            code, count = DAILY_CAP, settings.daily_per_user_cap
+        elif state.daily_counts[(app_id, userid, day)] >= daily_cap:
+            code, count = DAILY_CAP, daily_cap
         else:
             state.delivered.add((app_id, userid, day, key))
             state.daily_counts[(app_id, userid, day)] += 1
             delivered.append(userid)
             continue
+        if isv:
+            code = ISV_CODES.get(code, code)
         forbidden.append({"code": code, "count": count, "userid": userid})
     task = NoticeTask(
         task_id=state.next_task_id(),

@@ -26,6 +26,10 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "action_card": ("title", "markdown"),
 }
 
+# Required fields that are not strings: oa's head/body objects; voice's duration is a
+# string on the wire (§2.1) but SDKs that parse JSON-looking strings send a number.
+NON_STRING_FIELDS = frozenset(("head", "body", "duration"))
+
 _ARGB = re.compile(r"^[0-9A-Fa-f]{8}$")
 
 
@@ -47,6 +51,8 @@ def validate_msg(msg: dict[str, Any], max_bytes: int) -> None:
         value = body.get(name)
         if value is None or value == "" or value == {}:
             raise invalid_param(f"msg.{msgtype}.{name} is missing")
+        if name not in NON_STRING_FIELDS and not isinstance(value, str):
+            raise invalid_param(f"msg.{msgtype}.{name} must be a string")
     _CHECKS[msgtype](body)
     if msg_size(msg) > max_bytes:
         raise OapiError(MESSAGE_TOO_LONG, f"消息内容超过限制: msg 超过 {max_bytes} 字节")

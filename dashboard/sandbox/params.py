@@ -88,11 +88,22 @@ class Params:
             raise invalid_param(f"{name} must be a JSON object")
         return value
 
-    def string_list(self, name: str) -> list[str] | None:
-        """A list given as a JSON array, a JSON-array string or comma-separated text."""
+    def string_list(self, name: str, shape: str = "any") -> list[str] | None:
+        """A list given as a JSON array, a JSON-array string or comma-separated text.
+
+        `shape` "comma" accepts only comma-separated text (or one bare id), the
+        wire type of asyncsend_v2's userid_list; "array" only a JSON array, as
+        chat/create's useridlist; "any" accepts every form.
+        """
         if not self.has(name):
             return None
         value = self.values[name]
+        if shape == "comma" and isinstance(value, (list, dict, bool)):
+            raise invalid_param(f"{name} must be a comma-separated string")
+        if shape == "array" and not isinstance(value, list):
+            raise invalid_param(f"{name} must be a JSON array")
+        if shape == "comma" and isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):

@@ -65,12 +65,19 @@ class SandboxSettings:
     topapi_wrapped_codes: tuple[int, ...] = (40014, 42001, 40001, 33001, 41001, 60011, 43007)
     enforce_http_method: bool = False  # unverified: 43001/43002 on a wrong verb
     enforce_content_type: bool = True  # classic POST needs application/json (43004)
+    # unverified (§0.1, Unverified 4): body fields of a POST endpoint given in the query
+    # string instead. Off: the query carries only access_token and the ISV signature.
+    query_params_on_post: bool = False
+    # §2.1 types userid_list/dept_id_list as comma-separated strings and §6.1 useridlist
+    # as a JSON array; on, either shape is accepted for each.
+    loose_id_lists: bool = False
 
     # Work notices (§2).
     userid_list_max: int = 100  # unverified: the Java SDK allows 5000
     dept_id_list_max: int = 20  # unverified: the Java SDK allows 500
     msg_max_bytes: int = 2048
     daily_per_user_cap: int = 500
+    isv_daily_per_user_cap: int = 100  # unverified: older tables say 50 (143205)
     to_all_user_daily_max: int = 3
     to_all_user_forbidden_code: str = "143105"
     task_retention_seconds: int = 86400  # unverified: 24 h vs 7 days

@@ -189,3 +189,10 @@ def test_stuck_cursor_knob_returns_the_same_cursor(oapi, sandbox):
 def test_department_chat_is_linked_from_department_get(oapi):
     assert oapi.get("/department/get", id=5)["deptGroupChatId"] == SALES_CHAT
     assert oapi.get("/department/get", id=11)["deptGroupChatId"] == ""
+
+
+def test_create_needs_useridlist_as_a_json_array(oapi, sandbox):
+    """§6.1 types useridlist as str[]; a comma-separated string is refused unless the knob says."""
+    assert create(oapi, useridlist="u0001,u0002")["errcode"] == 40035
+    sandbox.set_knobs(loose_id_lists=True)
+    assert create(oapi, useridlist="u0001,u0002")["errcode"] == 0

@@ -131,3 +131,34 @@ def test_bad_boolean_is_40035(oapi, sandbox):
 def test_msg_as_broken_json_string_is_40035(oapi, sandbox):
     form = {"agent_id": str(sandbox.agent_id), "userid_list": "u0001", "msg": "{nope"}
     assert oapi.post(SEND, data=form)["errcode"] == 40035
+
+
+def test_json_body_never_carries_access_token(oapi, sandbox):
+    """§0.1: access_token is a query parameter; a client that puts it in a JSON body fails."""
+    body = {"access_token": oapi.token, "agent_id": sandbox.agent_id, "msg": TEXT_MSG}
+    body["userid_list"] = "u0001"
+    reply = oapi.post(SEND, body, token=None)
+    assert (reply["errcode"], reply["sub_code"]) == (88, "41001")
+    chat = {"access_token": oapi.token, "name": "群", "owner": "u0001", "useridlist": ["u0001"]}
+    assert oapi.post("/chat/create", chat, token=None)["errcode"] == 41001
+
+
+def test_json_body_token_does_not_override_the_query_token(oapi, sandbox):
+    body = {"access_token": "stale", "agent_id": sandbox.agent_id, "msg": TEXT_MSG}
+    body["userid_list"] = "u0001"
+    assert oapi.post(SEND, body)["errcode"] == 0
+
+
+def test_post_fields_in_the_query_string_are_ignored_by_default(oapi, sandbox):
+    """Unverified 4: a POST endpoint reads its fields from the body only, unless the knob says."""
+    query = {"access_token": oapi.token, "agent_id": str(sandbox.agent_id)}
+    body = {"userid_list": "u0001", "msg": TEXT_MSG}
+    url = f"{oapi.base_url}{SEND}"
+    assert oapi.session.post(url, params=query, json=body).json()["errcode"] == 41011
+    chat_query = {"access_token": oapi.token, "name": "群", "owner": "u0001"}
+    reply = oapi.session.post(
+        f"{oapi.base_url}/chat/create", params=chat_query, json={"useridlist": ["u0001"]}
+    )
+    assert reply.json()["errcode"] == 40035
+    sandbox.set_knobs(query_params_on_post=True)
+    assert oapi.session.post(url, params=query, json=body).json()["errcode"] == 0

@@ -324,3 +324,73 @@ def test_status_bar_update_on_oa_notice(oapi, sandbox):
         {"agent_id": sandbox.agent_id, "task_id": text_task["task_id"], "status_value": "x"},
     )
     assert body["errcode"] == 40035
+
+
+@pytest.mark.parametrize("field", ["userid_list", "dept_id_list"])
+def test_id_lists_are_comma_separated_strings_not_arrays(oapi, sandbox, field):
+    """§2.1 types userid_list/dept_id_list as comma-separated strings."""
+    value = ["u0001", "u0002"] if field == "userid_list" else [9, 10]
+    body = oapi.send_notice(**{field: value})
+    assert body["errcode"] == 40035
+    assert field in body["errmsg"]
+    assert oapi.send_notice(dept_id_list=9)["errcode"] == 0  # one bare id is a number
+    sandbox.set_knobs(loose_id_lists=True)
+    assert (
+        oapi.send_notice(**{field: value}, msg={"msgtype": "text", "text": {"content": "x"}})[
+            "errcode"
+        ]
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        {"msgtype": "text", "text": {"content": {"zh": "日报"}}},
+        {"msgtype": "text", "text": {"content": 42}},
+        {"msgtype": "markdown", "markdown": {"title": ["t"], "text": "# md"}},
+        {"msgtype": "link", "link": {"messageUrl": 1, "picUrl": "@l", "title": "t", "text": "d"}},
+    ],
+)
+def test_text_fields_must_be_strings(oapi, msg):
+    body = oapi.send_notice(msg, userid_list="u0001")
+    assert body["errcode"] == 40035
+
+
+def test_isv_apps_get_the_third_party_forbidden_codes_and_cap(sandbox):
+    """§2.1/§2.3: a third-party app's duplicate is 143206 and its daily cap (100) 143205."""
+    from dashboard.dingtalk.isv import SuiteClient
+    from dashboard.sandbox.isv import DEFAULT_SUITE_KEY, DEFAULT_SUITE_SECRET
+
+    suite = SuiteClient(
+        DEFAULT_SUITE_KEY,
+        DEFAULT_SUITE_SECRET,
+        lambda: "TestSuiteTicket",
+        base_url=sandbox.base_url,
+    )
+    corp = suite.corp_client("dingisvcorpa", agent_id=sandbox.agent_id)
+    notices = corp.messages
+
+    def forbidden(content):
+        text = {"msgtype": "text", "text": {"content": content}}
+        task_id = notices.send_work_notice(text, userid_list=["u0001"])["task_id"]
+        return notices.get_send_result(task_id)["send_result"]["forbidden_list"]
+
+    assert forbidden("a") == []
+    assert forbidden("a") == [{"code": "143206", "count": 1, "userid": "u0001"}]
+    sandbox.set_knobs(isv_daily_per_user_cap=2)
+    assert forbidden("b") == []
+    assert forbidden("c") == [{"code": "143205", "count": 2, "userid": "u0001"}]
+    assert sandbox.knobs()["isv_daily_per_user_cap"] == 2
+    sandbox.reset()
+    assert sandbox.knobs()["isv_daily_per_user_cap"] == 100
+
+
+def test_another_apps_task_is_unknown(oapi, sandbox):
+    """A task belongs to the app that sent it: the corpid app cannot query the appkey app's."""
+    task_id = oapi.send_notice(userid_list="u0001")["task_id"]
+    corp = oapi.gettoken(corpid=sandbox.corp_id, corpsecret=sandbox.corp_secret)["access_token"]
+    body = {"agent_id": sandbox.agent_id, "task_id": task_id}
+    reply = oapi.post(f"{PREFIX}/getsendresult", body, token=corp)
+    assert reply["errcode"] == 400002
+    assert oapi.task_call("getsendresult", task_id)["errcode"] == 0
