@@ -16,14 +16,17 @@ import uuid
 from flask import Flask, g, has_request_context, request
 from gunicorn import glogging
 
-_QUERY_SECRET = re.compile(
-    r"(?i)((?:access_token|appsecret|corpsecret|suite_secret|suiteSecret|signature|"
-    r"suiteTicket|suite_ticket|permanent_code|password|token)=)[^&\s\"']+"
+_SECRET_KEYS = (
+    r"access_token|accessToken|appsecret|app_secret|corpsecret|corp_secret|suite_secret|"
+    r"suiteSecret|suiteTicket|suite_ticket|permanent_code|permanentCode|auth_code|authCode|"
+    r"password|api_token|token"
 )
-_JSON_SECRET = re.compile(
-    r"(?i)(\"(?:access_token|accessToken|appsecret|app_secret|corpsecret|corp_secret|"
-    r"suite_secret|password|api_token|token)\"\s*:\s*\")[^\"]+"
-)
+# key=value in URLs and form bodies (suite_access_token= ends in access_token=)
+_QUERY_SECRET = re.compile(rf"(?i)((?:{_SECRET_KEYS})=)[^&\s\"']+")
+# "key": "value" in JSON, and 'key': 'value' in a logged Python dict
+_JSON_SECRET = re.compile(rf"""(?i)(["'](?:\w*_)?(?:{_SECRET_KEYS})["']\s*:\s*["'])[^"']+""")
+# x-acs-dingtalk-access-token: value (the new API's header)
+_HEADER_SECRET = re.compile(r"(?i)(access-token[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 
 
@@ -40,6 +43,7 @@ class SecretValues:
 def redact(text: str) -> str:
     text = _QUERY_SECRET.sub(r"\1***", text)
     text = _JSON_SECRET.sub(r"\1***", text)
+    text = _HEADER_SECRET.sub(r"\1***", text)
     text = _BEARER.sub(r"\1***", text)
     for value in SecretValues.values:
         if value in text:
