@@ -11,8 +11,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from dashboard.dingtalk.errors import DingTalkError, RequestTimeout, error_from_body
-from dashboard.dingtalk.messages import validate_msg
-from dashboard.extensions import db
 
 if TYPE_CHECKING:
     from dashboard.api.auth import ApiPrincipal
@@ -110,54 +108,21 @@ def create_chat(
     useridlist: list[str],
     settings: dict[str, int],
 ) -> dict[str, Any]:
-    """chat/create under the chats service's rules, remembered like a page's chat.
-
-    Returns DingTalk's body as it came (chatid, openConversationId,
-    conversationTag, ...): the client is called here rather than through
-    `chats.service.create_chat`, which keeps only the chatid and openConversationId.
-    """
+    """chat/create through the chats service (remembered like a page's chat); DingTalk's body."""
     from dashboard.chats import service as chats
-    from dashboard.chats.models import Chat
 
-    name, owner, members = chats.check_chat(name=name, owner=owner, useridlist=useridlist)
-    options = chats.check_settings(settings)
-    chat = Chat(
-        name=name, owner=owner, members=members, settings=options, created_by=ctx.principal.name
+    chat = chats.create_chat(
+        name=name,
+        owner=owner,
+        useridlist=useridlist,
+        settings=settings,
+        created_by=ctx.principal.name,
     )
-    try:
-        reply = ctx.client.chats.create_chat(name, owner, members, **options)
-    except DingTalkError as exc:
-        chats._record_failure(chat, exc, chats.failure_reason(exc, operation="create"))
-        raise
-    chat.chatid = reply.get("chatid")
-    chat.open_conversation_id = reply.get("openConversationId")
-    db.session.add(chat)
-    db.session.commit()
-    log.info("chat %s created by %s with %d members", chat.chatid, chat.created_by, len(members))
-    return reply
+    return chat.dingtalk_reply
 
 
 def send_chat_message(ctx: CallContext, *, chatid: str, msg: dict[str, Any]) -> dict[str, Any]:
-    """chat/send recorded like a page's message; returns DingTalk's body as it came.
-
-    Mirrors `chats.service.send_chat_message` (which returns only the record),
-    including its diagnosis of a failure (dissolved chat, owner left).
-    """
+    """chat/send through the chats service (recorded like a page's message); DingTalk's body."""
     from dashboard.chats import service as chats
-    from dashboard.chats.models import ChatMessage
 
-    chatid = chatid.strip()
-    validate_msg(msg)
-    record = ChatMessage(
-        chatid=chatid, msgtype=msg["msgtype"], msg=dict(msg), sender=ctx.principal.name
-    )
-    try:
-        reply = ctx.client.chats.send_chat_message(chatid, msg)
-    except DingTalkError as exc:
-        chats._record_failure(record, exc, chats._diagnose_send(chatid, exc))
-        raise
-    record.message_id = reply.get("messageId")
-    db.session.add(record)
-    db.session.commit()
-    log.info("%s message sent into chat %s by %s", record.msgtype, chatid, record.sender)
-    return reply
+    return chats.send_chat_message(chatid=chatid, msg=msg, sender=ctx.principal.name).dingtalk_reply

@@ -170,7 +170,8 @@ def create_chat(
 ) -> Chat:
     """Create a group with chat/create and remember it.
 
-    Raises ValidationError (nothing called, nothing recorded) for local rule
+    The returned Chat carries DingTalk's reply, as it came, in `dingtalk_reply`
+    (not stored). Raises ValidationError (nothing called, nothing recorded) for local rule
     violations; a DingTalkError is recorded as a failed Chat (`error.record`), then raised.
     """
     name, owner, members = check_chat(name=name, owner=owner, useridlist=useridlist)
@@ -187,6 +188,7 @@ def create_chat(
     chat.open_conversation_id = reply.get("openConversationId")
     db.session.add(chat)
     db.session.commit()
+    chat.dingtalk_reply = reply
     log.info("chat %s created by %s with %d members", chat.chatid, created_by, len(members))
     return chat
 
@@ -194,7 +196,8 @@ def create_chat(
 def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> ChatMessage:
     """Send `msg` into a chat with chat/send and record it.
 
-    A DingTalkError is recorded as a failed ChatMessage (`error.record`, with a
+    The returned ChatMessage carries DingTalk's reply in `dingtalk_reply` (not
+    stored). A DingTalkError is recorded as a failed ChatMessage (`error.record`, with a
     reason such as "dissolved" found by one chat/get), then raised.
     """
     chatid = (chatid or "").strip()
@@ -213,6 +216,7 @@ def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> Ch
     record.message_id = reply.get("messageId")
     db.session.add(record)
     db.session.commit()
+    record.dingtalk_reply = reply
     log.info("%s message sent into chat %s by %s", record.msgtype, chatid, sender)
     return record
 
