@@ -72,8 +72,20 @@ def send_work_notice_via_history(
     return body | base
 
 
+def _original_error(send: Any) -> DingTalkError | None:
+    """The error DingTalk answered this request's first failed batch with, if kept."""
+    for task in send.tasks:
+        error = getattr(task, "dingtalk_error", None)
+        if error is not None:
+            return error
+    return None
+
+
 def _send_error(send: Any) -> DingTalkError:
-    """Rebuild the typed error of a recorded failure from its errcode."""
+    """The typed error of a failed send: DingTalk's own, else rebuilt from its errcode."""
+    original = _original_error(send)
+    if original is not None:
+        return original
     failed = [t for t in send.tasks if t.error_code is not None or t.state in ("failed", "unknown")]
     code = send.error_code
     message = send.error_message
@@ -92,7 +104,7 @@ def _send_error(send: Any) -> DingTalkError:
 
 def _failure_data(send: Any, sent: list[Any], base: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = dict(base)
-    if send.error_code is not None:
+    if send.error_code is not None and _original_error(send) is None:
         data["errcode"] = send.error_code
         data["errmsg"] = send.error_message
     if sent:

@@ -269,6 +269,10 @@ def send_work_notice(
 
 
 def _record_error(target: SendTask | Recall, exc: DingTalkError) -> None:
+    """Store the decoded code and message; keep the error itself on the object for
+    this request (`dingtalk_error`, not stored) so the JSON API can answer with
+    DingTalk's own envelope (errcode 88 with its sub_code, request_id)."""
+    target.dingtalk_error = exc
     target.error_code = exc.code
     target.error_message = (exc.sub_msg or exc.errmsg or str(exc))[:500]
 

@@ -147,3 +147,17 @@ def test_no_secret_or_token_in_any_reply(app, api, sandbox, send_token):
         text = reply.get_data(as_text=True) + str(dict(reply.headers))
         for secret in secrets:
             assert secret not in text
+
+
+def test_a_refused_send_answers_with_dingtalks_own_envelope(api, sandbox):
+    sandbox.inject(
+        "errcode",
+        path="/topapi/message/corpconversation/asyncsend_v2",
+        errcode=88,
+        sub_code="60011",
+        errmsg="ding talk error[subcode=60011,submsg=没有调用该接口的权限]",
+    )
+    body = failed(api("asyncsend_v2", {"userid_list": "u0001", "msg": "hi"}), 403)
+    assert body["errcode"] == 88
+    assert body["data"]["sub_code"] == "60011"
+    assert body["data"]["state"] == "failed"
