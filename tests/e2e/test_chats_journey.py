@@ -61,7 +61,7 @@ def test_create_send_and_read_list(page, app, sandbox):
 
     rows = page.locator("#chat-messages tbody tr")
     expect(rows).to_have_count(2)
-    expect(rows.first).to_contain_text("markdown")
+    expect(rows.first).to_contain_text("Markdown")  # the type in words, not the msgtype
     expect(rows.last).to_contain_text("今晚 20:00 发布")
 
     sandbox.set_knobs(chat_read_ratio=0.5)  # about half of the 12 read: both lists have people
