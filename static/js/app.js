@@ -1,4 +1,4 @@
-// Shared behaviour: CSRF header for fetch() calls made by page scripts.
+// Shared behaviour: CSRF header for fetch() calls made by page scripts; avatar fallback.
 (function () {
   "use strict";
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -8,4 +8,16 @@
     options.credentials = "same-origin";
     return fetch(url, options);
   };
+
+  // An avatar DingTalk's CDN cannot serve (intranet, expired link) shows the placeholder
+  // icon instead of a broken image.
+  document.querySelectorAll("img[data-avatar]").forEach(function (img) {
+    function fallBack() {
+      img.hidden = true;
+      const placeholder = document.getElementById("avatar-placeholder");
+      if (placeholder) placeholder.hidden = false;
+    }
+    if (img.complete && img.naturalWidth === 0) fallBack();
+    else img.addEventListener("error", fallBack);
+  });
 })();

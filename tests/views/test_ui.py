@@ -1,0 +1,148 @@
+"""What an admin sees across pages: the right Chinese word for each thing, names instead of
+ids, one date format in Asia/Shanghai, a favicon, and layouts that hold on a phone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+from babel.messages.pofile import read_po
+
+from dashboard.chats.models import Chat, ChatMessage
+from dashboard.extensions import db
+from dashboard.i18n import translation_directories
+
+MEMBERS = "u0001, u0002, u0003"
+CHAT_SETTINGS = {
+    key: "0"
+    for key in (
+        "showHistoryType",
+        "searchable",
+        "validationType",
+        "mentionAllAuthority",
+        "managementType",
+        "chatBannedType",
+    )
+}
+
+
+@pytest.fixture
+def signed_in(client, auth):
+    auth.login()
+    return client
+
+
+@pytest.fixture
+def chat(signed_in) -> Chat:
+    data = {"name": "发布应急群", "owner": "u0001", "useridlist": MEMBERS, **CHAT_SETTINGS}
+    assert signed_in.post("/chats/new", data=data).status_code == 302
+    return db.session.execute(db.select(Chat)).scalar_one()
+
+
+def test_no_english_string_has_two_chinese_translations():
+    """Every catalog merges into one: a second translation of the same msgid silently
+    replaces the first on every page (a chat's owner shown as 部门负责人)."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for directory in translation_directories():
+        po_path = directory / "zh" / "LC_MESSAGES" / "messages.po"
+        if not po_path.exists():
+            continue
+        with po_path.open("rb") as f:
+            for message in read_po(f):
+                if not message.id or not message.string:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                text = str(message.string)
+                if key in seen and seen[key][0] != text:
+                    clashes.append(
+                        f"{key!r}: {seen[key][1]} {seen[key][0]!r} vs {po_path} {text!r}"
+                    )
+                seen.setdefault(key, (text, str(po_path)))
+    assert not clashes, "\n".join(clashes)
+
+
+def test_chat_pages_say_chat_name_and_owner_in_chinese(signed_in, chat):
+    listing = signed_in.get("/chats/").get_data(as_text=True)
+    assert "<th>群名称</th><th>群主</th>" in listing
+    assert "部门负责人" not in listing and "姓名" not in listing
+
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert '<dt class="col-sm-4">群主</dt>' in page
+    assert "部门负责人" not in page
+
+
+def test_chat_breadcrumb_names_the_chat_not_its_id(signed_in, chat):
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    crumb = re.search(r'<li class="breadcrumb-item active"[^>]*>(.*?)</li>', page, re.S).group(1)
+    assert crumb.strip() == "发布应急群"
+
+
+def test_chat_messages_show_the_type_in_words_and_shanghai_time(signed_in, chat, app):
+    data = {"msgtype": "markdown", "markdown_title": "发布清单", "markdown_text": "## 清单"}
+    assert signed_in.post(f"/chats/{chat.chatid}", data=data).status_code == 302
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    message.sent_at = datetime(2026, 3, 1, 1, 30, 5)  # stored in UTC
+    db.session.commit()
+
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    row = re.search(r'<table[^>]*id="chat-messages".*?</table>', page, re.S).group(0)
+    assert "2026-03-01 09:30:05" in row  # UTC+8, the same format as send history
+    assert re.search(r'<span class="badge[^"]*" title="markdown">Markdown</span>', row)
+
+    data = {"msgtype": "text", "msg": "今晚 20:00 发布"}
+    assert signed_in.post(f"/chats/{chat.chatid}", data=data).status_code == 302
+    text_row = re.search(
+        r'title="text">([^<]*)</span>',
+        signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True),
+    )
+    assert text_row.group(1) == "文本"
+
+    read = signed_in.get(f"/chats/{chat.chatid}/messages/{message.id}").get_data(as_text=True)
+    assert 'title="markdown">Markdown</span>' in read
+    assert "2026-03-01 09:30:05" in read
+
+
+def test_department_page_names_the_owner_and_the_name_column(signed_in):
+    page = signed_in.get("/departments/2").get_data(as_text=True)
+    assert '<dt class="col-sm-5">部门负责人</dt>' in page
+    assert "<th>姓名</th>" in page
+
+
+def test_api_token_form_asks_for_a_name_not_a_persons_name(signed_in):
+    page = signed_in.get("/api/tokens").get_data(as_text=True)
+    label = re.search(r'<label class="form-label" for="name">(.*?)</label>', page).group(1)
+    assert label == "名称"
+
+
+def test_every_page_links_the_favicon(client, signed_in):
+    page = signed_in.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200
+    assert b"<svg" in icon.get_data()
+
+
+def test_user_page_has_a_placeholder_for_an_avatar_that_cannot_load(signed_in):
+    page = signed_in.get("/users/u0001").get_data(as_text=True)
+    assert re.search(r"<img [^>]*data-avatar", page)
+    assert re.search(r'<i class="bi bi-person-circle[^"]*" id="avatar-placeholder"\s+hidden', page)
+
+
+def test_a_field_given_mb_0_loses_the_default_bottom_margin(signed_in):
+    """Bootstrap's mb-3 comes after mb-0 and both are !important: the button beside the
+    chatid field sat lower than the field."""
+    page = signed_in.get("/chats/").get_data(as_text=True)
+    wrapper = re.search(r'<div class="([^"]*)">\s*<label class="form-label" for="chatid"', page)
+    assert wrapper.group(1).split() == ["mb-0"]
+
+
+def test_api_docs_tables_scroll_on_a_phone_instead_of_the_page(signed_in):
+    page = signed_in.get("/api/docs").get_data(as_text=True)
+    tables = page.count('<table class="table table-sm">')
+    assert tables > 0
+    assert (
+        page.count('<div class="table-responsive">\n    <table class="table table-sm">') == tables
+    )
+    assert "<title>JSON 接口 · 钉钉管理控制台</title>" in page
