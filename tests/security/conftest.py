@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing.converters import NumberConverter
 
 from dashboard.extensions import db
 from tests.views.test_isv import CORP_A, isv_config
@@ -34,9 +35,7 @@ def sample_url(app, rule) -> str:
     """A URL for the rule with harmless sample values for its variables."""
     values = {}
     for name, converter in rule._converters.items():
-        values[name] = (
-            1 if type(converter).__name__ in {"IntegerConverter", "NumberConverter"} else "x"
-        )
+        values[name] = 1 if isinstance(converter, NumberConverter) else "x"
     return app.url_map.bind("localhost").build(rule.endpoint, values, force_external=False)
 
 
