@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=Config.INSTANCE_PATH,
     )
     app.config.from_object(Config)
+    app.json.ensure_ascii = False  # Chinese messages as UTF-8 text, as the API replies do
     if test_config:
         app.config.update(test_config)
     ensure_instance(app)
@@ -159,8 +160,17 @@ def register_errorhandlers(app: Flask) -> None:
         429: lambda: _("Too many requests. Please wait a moment and try again."),
         500: lambda: _("Something went wrong on our side. The error has been logged."),
     }
+    def handler(code, message):
+        def handle(e):
+            # A response prepared by whoever raised (e.g. the API's own 429 with
+            # Retry-After) is kept as it is.
+            prepared = getattr(e, "response", None)
+            return prepared if prepared is not None else render_error(code, message())
+
+        return handle
+
     for code, message in messages.items():
-        app.register_error_handler(code, lambda e, c=code, m=message: render_error(c, m()))
+        app.register_error_handler(code, handler(code, message))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

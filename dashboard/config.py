@@ -89,7 +89,9 @@ class Config:
     DASHBOARD_API_TOKEN = _env("DASHBOARD_API_TOKEN")
     API_RATE_LIMIT = _env("API_RATE_LIMIT", "120 per minute")
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # Off: the API sets its own Retry-After (429 from the limit, 503 from DingTalk throttling);
+    # Flask-Limiter would overwrite the latter with the limit window on every reply.
+    RATELIMIT_HEADERS_ENABLED = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
