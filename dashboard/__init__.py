@@ -160,6 +160,7 @@ def register_errorhandlers(app: Flask) -> None:
         429: lambda: _("Too many requests. Please wait a moment and try again."),
         500: lambda: _("Something went wrong on our side. The error has been logged."),
     }
+
     def handler(code, message):
         def handle(e):
             # A response prepared by whoever raised (e.g. the API's own 429 with

@@ -78,9 +78,11 @@ def test_create_send_and_read_list(page, app, sandbox):
         unread_heading = page.locator("#unread-heading")
         expect(unread_heading).to_have_text(f"未读（{12 - read} / 12）")
         assert 0 < read < 12
-        expect(page.locator("#read-list li")).to_have_count(read)
-        expect(page.locator("#unread-list li")).to_have_count(12 - read)
-        shown = page.locator("#read-list li, #unread-list li").all_inner_texts()
+        expect(page.locator("#read-list li[data-userid]")).to_have_count(read)
+        expect(page.locator("#unread-list li[data-userid]")).to_have_count(12 - read)
+        shown = page.locator(
+            "#read-list li[data-userid], #unread-list li[data-userid]"
+        ).all_inner_texts()
         assert sorted(re.search(r"\((u\d{4})\)", t).group(1) for t in shown) == TWELVE
         assert all(names.user_name(re.search(r"\((u\d{4})\)", t).group(1)) in t for t in shown)
         page.screenshot(path=str(ARTIFACTS / f"chats_read_list_{label}.png"), full_page=True)
