@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     ensure_instance(app)
+    trust_proxies(app)
     configure_logging(app)
     register_extensions(app)
     register_converters(app)
@@ -67,6 +68,15 @@ def ensure_instance(app: Flask) -> None:
         app.config["SECRET_KEY"] = key_file.read_text().strip()
     if app.config.get("CACHE_TYPE") == "FileSystemCache":
         Path(app.config["CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx, take the client's address and scheme from the proxy's headers."""
+    hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def configure_logging(app: Flask) -> None:

@@ -92,6 +92,9 @@ class Config:
     # Off: the API sets its own Retry-After (429 from the limit, 503 from DingTalk throttling);
     # Flask-Limiter would overwrite the latter with the limit window on every reply.
     RATELIMIT_HEADERS_ENABLED = False
+    # Proxies in front (nginx): how many set X-Forwarded-For/-Proto. 0 trusts none; with
+    # nginx set 1, or every user shares one sign-in rate limit (the proxy's address).
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

@@ -59,3 +59,23 @@ def test_sign_out_ends_the_session(client, auth):
     assert client.get("/").status_code == 200
     auth.logout()
     assert client.get("/").status_code == 302
+
+
+def test_behind_a_proxy_the_limit_is_per_client_not_per_proxy(app):
+    """With PROXY_FIX_X_FOR=1 (nginx), X-Forwarded-For names the client, so one
+    guesser exhausting the limit does not lock every other user out."""
+    from dashboard import trust_proxies
+
+    app.config["PROXY_FIX_X_FOR"] = 1
+    trust_proxies(app)
+    client = app.test_client()
+
+    def attempt(ip):
+        return client.post(
+            "/login",
+            data={"username": "admin", "password": "guess"},
+            headers={"X-Forwarded-For": ip},
+        ).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(21)][-1] == 429
+    assert attempt("198.51.100.9") == 200
