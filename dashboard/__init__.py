@@ -8,7 +8,6 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_babel import refresh as flask_babel_refresh
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -100,9 +99,6 @@ def register_extensions(app: Flask) -> None:
         locale_selector=i18n.select_locale,
         default_translation_directories=";".join(str(d) for d in i18n.translation_directories()),
     )
-    # The locale is cached on the app context; refresh it per request so a
-    # context shared by several requests (the test client's) follows the session.
-    app.before_request(flask_babel_refresh)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

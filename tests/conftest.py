@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from dashboard.sandbox import create_sandbox_app
@@ -86,6 +87,20 @@ def pytest_terminal_summary(terminalreporter):
 # --- the dashboard -------------------------------------------------------------------
 
 
+class RequestScopedClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    The `app` fixture keeps an app context open for the test body (database
+    access); without this, requests would share it, and with it Flask's `g`
+    (Flask-Login's user, Babel's locale), making one test client look signed
+    in after another signed in.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(sandbox, tmp_path):
     """The dashboard on a fresh SQLite database, talking to the sandbox over HTTP."""
@@ -110,6 +125,7 @@ def app(sandbox, tmp_path):
             "DASHBOARD_INSTANCE_PATH": str(tmp_path),
         }
     )
+    app.test_client_class = RequestScopedClient
     with app.app_context():
         db.create_all()
         from dashboard.auth.models import upsert_user
