@@ -8,6 +8,7 @@ defaults point at the local sandbox only when the run command says so
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -95,6 +96,8 @@ class Config:
     # Proxies in front (nginx): how many set X-Forwarded-For/-Proto. 0 trusts none; with
     # nginx set 1, or every user shares one sign-in rate limit (the proxy's address).
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+    # "Remember me" keeps an admin signed in for two weeks, not Flask-Login's year.
+    REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("REMEMBER_COOKIE_DAYS", 14))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

@@ -12,7 +12,7 @@ class TokenForm(FlaskForm):
     """Create an API token: a name to recognise it by, and what it may do."""
 
     name = StringField(
-        _l("Name"),
+        _l("Token name"),
         validators=[DataRequired(message=_l("Give the token a name.")), Length(max=80)],
         description=_l("Who or what uses it, e.g. the HR report script."),
     )

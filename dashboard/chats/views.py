@@ -117,8 +117,14 @@ def read_list(chatid: str, message_pk: int):
         failure = str(exc)
     except DingTalkError as exc:
         failure = service.explain(exc, operation="read")
+    chat = service.find_chat(chatid)
     return render_template(
-        "chats/read_list.html", chatid=chatid, message=message, status=status, failure=failure
+        "chats/read_list.html",
+        chatid=chatid,
+        chat_name=chat.name if chat is not None else None,
+        message=message,
+        status=status,
+        failure=failure,
     )
 
 

@@ -113,7 +113,7 @@ def test_department_page_names_the_owner_and_the_name_column(signed_in):
 def test_api_token_form_asks_for_a_name_not_a_persons_name(signed_in):
     page = signed_in.get("/api/tokens").get_data(as_text=True)
     label = re.search(r'<label class="form-label" for="name">(.*?)</label>', page).group(1)
-    assert label == "名称"
+    assert label == "令牌名称"
 
 
 def test_every_page_links_the_favicon(client, signed_in):
