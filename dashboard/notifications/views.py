@@ -34,6 +34,17 @@ STATE_COLOURS = {
     "completed": "success",
     "recalled": "dark",
 }
+#: getsendprogress `status` (0, 1, 2) of an accepted task.
+TASK_STATUS_LABELS = {0: _l("Queued"), 1: _l("Sending"), 2: _l("Completed")}
+
+
+def task_state_label(task) -> str:
+    """A task's state in words: DingTalk's progress once accepted, else our own state."""
+    if task.state == "submitted":
+        return str(TASK_STATUS_LABELS.get(task.status or 0, TASK_STATUS_LABELS[0]))
+    return str(STATE_LABELS.get(task.state, task.state))
+
+
 PREFILL_FIELDS = (
     "userid_list",
     "dept_id_list",
@@ -49,6 +60,7 @@ def notification_labels():
     return {
         "state_labels": STATE_LABELS,
         "state_colours": STATE_COLOURS,
+        "task_state_label": task_state_label,
         "msgtype_labels": dict(MSGTYPE_CHOICES),
     }
 
@@ -221,6 +233,7 @@ def status(send_id: int):
                 "batch_no": t.batch_no,
                 "task_id": t.task_id,
                 "state": t.state,
+                "state_label": task_state_label(t),
                 "progress": t.progress,
                 "status": t.status,
             }

@@ -22,8 +22,12 @@
     const badge = document.querySelector('[data-status="state"]');
     if (badge && data.state_label) badge.textContent = data.state_label;
     (data.tasks || []).forEach((task) => {
-      const row = root.querySelector('[data-task="' + task.batch_no + '"] [data-task-field="progress"]');
-      if (row) row.textContent = task.progress + " %";
+      const row = root.querySelector('[data-task="' + task.batch_no + '"]');
+      if (!row) return;
+      const progress = row.querySelector('[data-task-field="progress"]');
+      if (progress) progress.textContent = task.progress + " %";
+      const state = row.querySelector('[data-task-field="state"]');
+      if (state && task.state_label) state.textContent = task.state_label;
     });
   }
 

@@ -76,6 +76,10 @@ def test_compose_send_follow_and_recall(page, sandbox):
     expect(result).to_contain_text(f"{first_name} ({USERIDS[0]})")
     expect(page.locator('[data-status="state"]')).to_have_text("已完成")
     expect(page.locator('[data-status="bar"]')).to_have_attribute("aria-valuenow", "100")
+    # each task row says it is done, not the "queued" it said when the page loaded
+    expect(page.locator('#send-progress [data-task-field="state"]')).to_have_text(
+        ["已完成", "已完成"]
+    )
     page.wait_for_timeout(1000)  # the progress bar's CSS transition, for the screenshot only
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "notification-send.png"), full_page=False)
