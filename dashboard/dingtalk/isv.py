@@ -99,14 +99,14 @@ def signed_query(
     """The query string of a signed call, each value URL-encoded exactly once.
 
     Built by hand rather than through ``requests`` params so the signature's
-    ``+``, ``/`` and ``=`` are encoded once, as the Java reference does.
+    ``+``, ``/`` and ``=`` are encoded once, as the Java reference does. Without
+    a ticket, ``suiteTicket`` is left out of the query (and of the signed text),
+    as the official SDKs do.
     """
-    params = {
-        "accessKey": access_key,
-        "timestamp": str(timestamp_ms),
-        "suiteTicket": suite_ticket or "",
-        "signature": sign(secret, timestamp_ms, suite_ticket),
-    }
+    params = {"accessKey": access_key, "timestamp": str(timestamp_ms)}
+    if suite_ticket:
+        params["suiteTicket"] = suite_ticket
+    params["signature"] = sign(secret, timestamp_ms, suite_ticket)
     return "&".join(f"{name}={quote(value, safe='')}" for name, value in params.items())
 
 
@@ -114,7 +114,8 @@ class SuiteClient:
     """Signed calls of one ISV suite (or custom app): get_auth_info and get_corp_token.
 
     ``ticket_provider`` is called for every signed call; on 853005 it is asked
-    again and the call is retried once when it returns a different ticket.
+    again (a newer ticket may have been pushed meanwhile) and the call is
+    retried once, with a new timestamp and signature.
     Corp tokens are cached in ``token_store`` under ``token_key(corpid)``.
     """
 
@@ -187,14 +188,17 @@ class SuiteClient:
             if exc.code != INVALID_TICKET_CODE:
                 raise
             fresh = self.ticket_provider()
-            if fresh and fresh != ticket:
-                logger.info("%s refused the suite ticket; retrying with a newer one", path)
-                try:
-                    return self._post_once(path, body, fresh)
-                except ApiError as retry_exc:
-                    if retry_exc.code != INVALID_TICKET_CODE:
-                        raise
-                    exc = retry_exc
+            logger.info(
+                "%s refused the suite ticket; retrying once with %s ticket",
+                path,
+                "a newer" if fresh != ticket else "the same",
+            )
+            try:
+                return self._post_once(path, body, fresh)
+            except ApiError as retry_exc:
+                if retry_exc.code != INVALID_TICKET_CODE:
+                    raise
+                exc = retry_exc
             raise SuiteTicketError(
                 errcode=exc.errcode,
                 errmsg=exc.errmsg,
@@ -208,7 +212,8 @@ class SuiteClient:
         timestamp_ms = int(self._clock() * 1000)
         query = signed_query(self.suite_key, self._suite_secret, ticket, timestamp_ms)
         url = f"{self.base_url}{path}?{query}"
-        secrets = (self._suite_secret, ticket, self.signature_for(timestamp_ms, ticket))
+        signature = self.signature_for(timestamp_ms, ticket)
+        secrets = (self._suite_secret, ticket, signature, quote(signature, safe=""))
         self.rate_limiter.acquire(f"{self.suite_key}:{path}")
         started = time.perf_counter()
         try:

@@ -58,6 +58,20 @@ def test_query_encodes_the_signature_exactly_once():
     assert "%25" not in query
 
 
+def test_without_a_ticket_the_query_has_no_suite_ticket_and_signs_the_timestamp_only():
+    """What the official SDKs do with an empty ticket: no suiteTicket parameter at all."""
+    for ticket in ("", None):
+        query = signed_query("suitekey", SECRET, ticket, TIMESTAMP)
+        params = dict(parse_qsl(query))
+        assert "suiteTicket" not in params
+        assert (
+            params["signature"]
+            == base64.b64encode(
+                hmac.new(SECRET.encode(), b"1445827045067", hashlib.sha256).digest()
+            ).decode()
+        )
+
+
 class FakeResponse:
     status_code = 200
 
@@ -140,12 +154,26 @@ def test_invalid_ticket_refreshes_from_the_provider_and_retries_once():
     assert sent == ["old-ticket", "new-ticket"]
 
 
-def test_invalid_ticket_without_a_newer_one_raises_without_secrets():
-    session = RecordingSession({"errcode": 853005, "errmsg": "签名中套件ticket参数无效"})
+def test_invalid_ticket_is_retried_once_even_with_the_same_ticket():
+    """853005 can be transient (DingTalk rotating the ticket): one retry, freshly signed."""
+    session = RecordingSession(
+        {"errcode": 853005, "errmsg": "签名中套件ticket参数无效"},
+        {"errcode": 0, "access_token": "t3", "expires_in": 7200},
+    )
+    suite = make_suite(session, tickets=["same-ticket"])
+    assert suite.get_corp_token("dingcorp")["access_token"] == "t3"
+    assert len(session.calls) == 2
+
+
+def test_invalid_ticket_twice_raises_without_secrets():
+    session = RecordingSession(
+        {"errcode": 853005, "errmsg": "签名中套件ticket参数无效"},
+        {"errcode": 853005, "errmsg": "签名中套件ticket参数无效"},
+    )
     suite = make_suite(session, tickets=["same-ticket"])
     with pytest.raises(SuiteTicketError) as info:
         suite.get_corp_token("dingcorp")
-    assert len(session.calls) == 1
+    assert len(session.calls) == 2
     text = str(info.value) + repr(info.value)
     assert info.value.errcode == 853005
     assert SECRET not in text and "same-ticket" not in text
