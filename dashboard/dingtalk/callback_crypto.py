@@ -30,6 +30,9 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 BLOCK_SIZE = 32
 RANDOM_SIZE = 16
+#: The receive id DingTalk encrypts ``check_create_suite_url`` with: a suite being
+#: created has no suiteKey yet, so the vendor's demos decrypt that event with this one.
+CREATE_SUITE_KEY = "suite4xxxxxxxxxxxxxxx"
 
 
 class CallbackCryptoError(ValueError):
@@ -106,7 +109,8 @@ class DingTalkCrypto:
     def verify_signature(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> bool:
         """True when ``signature`` matches (constant-time comparison)."""
         expected = self.signature(timestamp, nonce, encrypt)
-        return hmac.compare_digest(expected, str(signature or "").lower())
+        given = str(signature or "").lower().encode("utf-8")
+        return hmac.compare_digest(expected.encode("ascii"), given)
 
     def decrypt(self, encrypt: str, signature: str, timestamp: str, nonce: str) -> str:
         """Check the signature, then decrypt and return the message text.

@@ -127,3 +127,28 @@ def test_bad_key_is_refused_and_repr_hides_secrets():
     crypto = DingTalkCrypto(TOKEN, AES_KEY, RECEIVE_ID)
     assert AES_KEY not in repr(crypto)
     assert TOKEN not in repr(crypto)
+
+
+def _encrypt_raw(plain: bytes) -> str:
+    """AES-256-CBC of ``plain`` as is, with no padding added: a sender that pads wrongly."""
+    key = base64.b64decode(AES_KEY + "=")
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [bytes([0]) * 32, bytes([33]) * 32, bytes([5]) * 31 + bytes([6]), b"x" * 31 + bytes([4])],
+    ids=["zero", "over-32", "inconsistent", "short-run"],
+)
+def test_bad_padding_under_a_valid_signature_is_a_decryption_error(crypto, tail):
+    encrypted = _encrypt_raw(b"r" * 16 + b"\x00\x00\x00\x02{}" + RECEIVE_ID.encode()[:10] + tail)
+    signature = crypto.signature(TIMESTAMP, NONCE, encrypted)
+    with pytest.raises(DecryptionError):
+        crypto.decrypt(encrypted, signature, TIMESTAMP, NONCE)
+
+
+def test_non_ascii_signature_is_a_mismatch_not_a_crash(crypto):
+    assert crypto.verify_signature("签名", TIMESTAMP, NONCE, ENCRYPT) is False
+    with pytest.raises(SignatureMismatch):
+        crypto.decrypt(ENCRYPT, "é" * 40, TIMESTAMP, NONCE)
