@@ -421,11 +421,17 @@ def bump_generation() -> None:
 
 
 def cached_answer(kind: str, ident: Any, fetch, *, ttl: int | None = None):
-    """`fetch()` cached for DIRECTORY_DETAIL_TTL seconds (60 by default) under this snapshot generation.
+    """`fetch()` cached under this snapshot generation.
 
+    For DIRECTORY_DETAIL_TTL seconds, by default the snapshot's own lifetime
+    (DIRECTORY_SNAPSHOT_TTL): page views within the snapshot's lifetime make no
+    contact calls a second time, and a refresh (a new generation) reads afresh.
     Errors are not cached, so a fixed permission shows at once.
     """
-    ttl = int(current_app.config.get("DIRECTORY_DETAIL_TTL", 60)) if ttl is None else ttl
+    if ttl is None:
+        config = current_app.config
+        ttl = config.get("DIRECTORY_DETAIL_TTL")
+        ttl = int(config.get("DIRECTORY_SNAPSHOT_TTL", 3600) if ttl is None else ttl)
     if ttl <= 0:
         return fetch()
     generation = cache.get(_generation_key()) or "0"

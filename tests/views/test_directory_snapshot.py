@@ -94,6 +94,35 @@ def test_page_views_within_the_snapshot_lifetime_make_no_contact_calls(signed_in
     assert contact_calls(sandbox) == before
 
 
+def test_no_contact_calls_for_the_whole_snapshot_lifetime_not_just_a_minute(
+    signed_in, sandbox, monkeypatch
+):
+    import cachelib.simple
+
+    now = [time.time()]
+    monkeypatch.setattr(cachelib.simple, "time", lambda: now[0])
+    pages = (
+        "/org/",
+        "/departments/",
+        "/departments/9",
+        "/departments/3?page=2",
+        "/users/manager01",
+    )
+    for path in pages:
+        assert signed_in.get(path).status_code == 200
+    before = contact_calls(sandbox)
+
+    now[0] += 50 * 60  # fifty minutes on: the hour-long snapshot is still alive
+    for path in pages:
+        assert signed_in.get(path).status_code == 200
+    assert contact_calls(sandbox) == before
+
+    now[0] += 11 * 60  # past the hour: a new crawl, and the pages read DingTalk again
+    signed_in.get("/departments/9")
+    assert sandbox.stats()["calls"]["/auth/scopes"] >= 2
+    assert contact_calls(sandbox) > before
+
+
 def test_the_snapshot_expires_after_its_ttl(app, sandbox):
     app.config["DIRECTORY_SNAPSHOT_TTL"] = 1
     with app.test_request_context():
