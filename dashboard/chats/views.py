@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+import re
+
+from flask import (
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from dashboard.chats import bp, service
-from dashboard.chats.forms import SETTING_TEXT, ChatMessageForm, NewChatForm, OpenChatForm
+from dashboard.chats.forms import (
+    CHATID_PATTERN,
+    SETTING_TEXT,
+    ChatMessageForm,
+    NewChatForm,
+    OpenChatForm,
+)
 from dashboard.chats.models import ChatMessage
 from dashboard.dingtalk.errors import DingTalkError
 from dashboard.extensions import db
 from dashboard.notifications.forms import build_msg, preview_message
+
+
+@bp.url_value_preprocessor
+def reject_malformed_chatid(endpoint, values):
+    """A chatid in the URL that no chat can have is a 404, before DingTalk or the database."""
+    chatid = (values or {}).get("chatid")
+    if chatid is not None and not re.fullmatch(CHATID_PATTERN, chatid):
+        page = render_template(
+            "errors/error.html",
+            code=404,
+            message=_("A chatid has only letters, digits and - _ . = +"),
+        )
+        abort(make_response(page, 404))
 
 
 @bp.context_processor

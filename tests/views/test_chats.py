@@ -217,6 +217,25 @@ def test_open_chat_rejects_a_malformed_chatid(signed_in, sandbox):
     assert sandbox.stats()["total"] == 0
 
 
+@pytest.mark.parametrize("chatid", ["c" * 65, "chat id", "chat<script>", "群聊"])
+def test_a_malformed_chatid_in_the_url_is_a_404_without_dingtalk_or_a_record(
+    chat, signed_in, sandbox, chatid
+):
+    message_pk = db.session.execute(db.select(ChatMessage.id)).scalar()
+    before = sandbox.stats()["total"]
+    for response in (
+        signed_in.get(f"/chats/{chatid}"),
+        send_text(signed_in, chatid),
+        signed_in.post(f"/chats/{chatid}/preview", data={"msgtype": "text", "msg": "hi"}),
+        signed_in.get(f"/chats/{chatid}/messages/{message_pk or 1}"),
+    ):
+        assert response.status_code == 404
+        assert "chatid 只能包含字母、数字和 - _ . = +" in response.get_data(as_text=True)
+        assert "<script>" not in response.get_data(as_text=True)
+    assert sandbox.stats()["total"] == before
+    assert db.session.execute(db.select(ChatMessage)).scalars().all() == []
+
+
 def test_unknown_chat_is_explained(signed_in):
     page = signed_in.get("/chats/chatdoesnotexist").get_data(as_text=True)
     assert "钉钉无法显示该群。" in page
