@@ -33,6 +33,7 @@ class UnionidLookupForm(FlaskForm):
 
     unionid = StringField(
         _l("unionid"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             DataRequired(message=_l("Enter a unionid.")),
             Length(

@@ -192,6 +192,13 @@ def test_unionid_lookup(signed_in):
     assert f'href="/users/{user.userid}"' in page and f"{user.name} ({user.userid})" in page
 
 
+def test_unionid_pasted_with_spaces_around_it_is_found(signed_in, sandbox):
+    user = COMPANY.users["u0033"]
+    page = text(signed_in.get("/users/lookup", query_string={"unionid": f"  {user.unionid}\n"}))
+    assert 'id="lookup-result"' in page and f'href="/users/{user.userid}"' in page
+    assert sandbox.stats()["calls"]["/user/getUseridByUnionid"] == 1
+
+
 @pytest.mark.parametrize(
     ("unionid", "message"),
     [
