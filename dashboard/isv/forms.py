@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask_babel import lazy_gettext as _l
@@ -9,7 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-CORPID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+CORPID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}\Z"
+CORPID_RE = re.compile(CORPID_PATTERN)
 
 
 class SelectCompanyForm(FlaskForm):

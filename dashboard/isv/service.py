@@ -115,14 +115,14 @@ def decrypt_secret(token: str | None) -> str | None:
         return None
 
 
-def callback_crypto() -> DingTalkCrypto:
-    """Crypto for the suite's callback; receive id = the suite key."""
+def callback_crypto(receive_id: str | None = None) -> DingTalkCrypto:
+    """Crypto for the suite's callback; receive id = the suite key unless given."""
     cfg = current_app.config
     token, aes_key = cfg.get("DINGTALK_CALLBACK_TOKEN"), cfg.get("DINGTALK_CALLBACK_AES_KEY")
     if not token or not aes_key:
         raise NotConfigured("Set DINGTALK_CALLBACK_TOKEN and DINGTALK_CALLBACK_AES_KEY.")
     try:
-        return DingTalkCrypto(token, aes_key, cfg["DINGTALK_SUITE_KEY"])
+        return DingTalkCrypto(token, aes_key, receive_id or cfg["DINGTALK_SUITE_KEY"])
     except ValueError as exc:
         raise NotConfigured(f"DINGTALK_CALLBACK_AES_KEY is unusable: {exc}") from None
 
@@ -358,6 +358,57 @@ def _as_int(value: Any, default: int | None) -> int | None:
 
 # -- callback events ----------------------------------------------------------------------
 
+#: Events that only check the callback URL: answered, never acted on.
+CHECK_EVENTS = ("check_url", "check_create_suite_url", "check_update_suite_url")
+#: A callback whose signed timestamp is further than this from now is refused.
+CALLBACK_MAX_AGE_SECONDS = 3600
+SEEN_CALLBACK_PREFIX = "isv:callback:seen:"
+
+
+def event_field(event: dict[str, Any], *names: str) -> str:
+    """The first of ``names`` present in ``event``, whatever its casing, as text ("" if none).
+
+    The reference leaves the field casing unverified (``EventType``/``eventType``,
+    ``SuiteTicket``/``suiteTicket``, ``AuthCorpId``/``authCorpId``, ...).
+    """
+    folded = {str(key).lower(): value for key, value in event.items()}
+    for name in names:
+        value = folded.get(name.lower())
+        if value is not None and value != "" and not isinstance(value, (dict, list)):
+            return str(value).strip()
+    return ""
+
+
+def event_type_of(event: dict[str, Any]) -> str:
+    return event_field(event, "EventType")
+
+
+def reply_for(event: dict[str, Any]) -> str:
+    """The text to encrypt in the reply: the event's Random for the suite URL checks, else success."""
+    if event_type_of(event) in ("check_create_suite_url", "check_update_suite_url"):
+        return event_field(event, "Random") or "success"
+    return "success"
+
+
+def callback_timestamp_problem(timestamp: str, now: float) -> str | None:
+    """Why a signed callback timestamp (ms, or s) is unacceptable, or None when it is fresh."""
+    try:
+        value = int(timestamp)
+    except (TypeError, ValueError):
+        return "timestamp is not a number"
+    seconds = value / 1000 if value >= 10**11 else value
+    max_age = current_app.config.get("DINGTALK_CALLBACK_MAX_AGE", CALLBACK_MAX_AGE_SECONDS)
+    if abs(now - seconds) > float(max_age):
+        return "stale timestamp"
+    return None
+
+
+def first_delivery(signature: str) -> bool:
+    """Remember a callback's signature; False when it was seen before (a replay)."""
+    max_age = current_app.config.get("DINGTALK_CALLBACK_MAX_AGE", CALLBACK_MAX_AGE_SECONDS)
+    key = SEEN_CALLBACK_PREFIX + hashlib.sha256(signature.lower().encode("utf-8")).hexdigest()
+    return bool(cache.add(key, 1, timeout=int(max_age) * 2 + 60))
+
 
 def handle_event(event: dict[str, Any]) -> str:
     """Act on one decrypted callback event; returns its EventType.
@@ -366,16 +417,20 @@ def handle_event(event: dict[str, Any]) -> str:
     recorded on the company row (and logged) so DingTalk still gets "success".
     """
     from dashboard.dingtalk.errors import DingTalkError
+    from dashboard.isv.forms import CORPID_RE
 
-    event_type = str(event.get("EventType") or "")
-    corpid = str(event.get("AuthCorpId") or event.get("CorpId") or "")
+    event_type = event_type_of(event)
+    corpid = event_field(event, "AuthCorpId", "CorpId")
+    if corpid and not CORPID_RE.match(corpid):
+        log.warning("isv callback event %s names an unusable corpid; ignored", event_type)
+        corpid = ""
     if event_type == "suite_ticket":
-        ticket = event.get("SuiteTicket")
+        ticket = event_field(event, "SuiteTicket")
         if ticket:
-            record_ticket(str(ticket))
+            record_ticket(ticket)
     elif event_type in ("tmp_auth_code", "change_auth") and corpid:
         try:
-            refresh_company(corpid, permanent_code=event.get("PermanentCode"))
+            refresh_company(corpid, permanent_code=event_field(event, "PermanentCode") or None)
         except DingTalkError as exc:
             db.session.rollback()
             row = _company_row(corpid)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from dashboard.dingtalk.callback_crypto import CallbackCryptoError, SignatureMismatch
+from dashboard.dingtalk.callback_crypto import (
+    CREATE_SUITE_KEY,
+    CallbackCryptoError,
+    ReceiveIdMismatch,
+    SignatureMismatch,
+)
 from dashboard.dingtalk.errors import DingTalkError
 from dashboard.extensions import csrf
 from dashboard.isv import bp, service
@@ -44,17 +50,38 @@ def callback():
             errcode=400, errmsg="signature, timestamp, nonce and encrypt are required"
         ), 400
     try:
+        # The signature is checked first, over the ciphertext, before any decryption.
         event = json.loads(crypto.decrypt(encrypt, signature, timestamp, nonce))
     except SignatureMismatch:
         log.warning("isv callback with a bad signature from %s", request.remote_addr)
         return jsonify(errcode=403, errmsg="signature mismatch"), 403
+    except ReceiveIdMismatch:
+        # A suite being created has no suiteKey yet: DingTalk encrypts its
+        # check_create_suite_url for the placeholder key, and expects the reply so too.
+        crypto = service.callback_crypto(CREATE_SUITE_KEY)
+        try:
+            event = json.loads(crypto.decrypt(encrypt, signature, timestamp, nonce))
+        except (CallbackCryptoError, ValueError):
+            event = None
+        if not isinstance(event, dict) or service.event_type_of(event) != "check_create_suite_url":
+            log.warning("isv callback encrypted for another receiver")
+            return jsonify(errcode=403, errmsg="callback is for another suite"), 403
     except (CallbackCryptoError, ValueError) as exc:
         log.warning("isv callback could not be decrypted: %s", type(exc).__name__)
         return jsonify(errcode=400, errmsg="payload could not be decrypted"), 400
     if not isinstance(event, dict):
         return jsonify(errcode=400, errmsg="payload is not an event"), 400
+    if service.event_type_of(event) not in service.CHECK_EVENTS:
+        # Events that change state must be recent and delivered once.
+        problem = service.callback_timestamp_problem(timestamp, time.time())
+        if problem:
+            log.warning("isv callback refused: %s", problem)
+            return jsonify(errcode=403, errmsg=problem), 403
+        if not service.first_delivery(signature):
+            log.warning("isv callback refused: replayed")
+            return jsonify(errcode=409, errmsg="callback already received"), 409
     service.handle_event(event)
-    return jsonify(crypto.encrypt_reply("success"))
+    return jsonify(crypto.encrypt_reply(service.reply_for(event)))
 
 
 @bp.route("/")

@@ -6,11 +6,12 @@ import base64
 import hashlib
 import hmac
 import json
-from urllib.parse import urlsplit
+import time
+from urllib.parse import quote, urlsplit
 
 import pytest
 
-from dashboard.dingtalk.callback_crypto import DingTalkCrypto
+from dashboard.dingtalk.callback_crypto import CREATE_SUITE_KEY, DingTalkCrypto, random_nonce
 from dashboard.extensions import db
 from dashboard.sandbox.isv import (
     DEFAULT_CALLBACK_AES_KEY,
@@ -81,14 +82,18 @@ def crypto() -> DingTalkCrypto:
     return DingTalkCrypto(DEFAULT_CALLBACK_TOKEN, DEFAULT_CALLBACK_AES_KEY, DEFAULT_SUITE_KEY)
 
 
-def post_event(client, crypto, event, *, tamper=False):
-    timestamp, nonce = "1700000000000", "abcd1234"
+def post_event(
+    client, crypto, event, *, tamper=False, timestamp=None, nonce=None, name="signature"
+):
+    """POST ``event`` as DingTalk does: encrypted body, signed query stamped now (ms)."""
+    timestamp = timestamp or str(int(time.time() * 1000))
+    nonce = nonce or random_nonce()
     encrypted = crypto.encrypt(json.dumps(event))
     signature = crypto.signature(timestamp, nonce, encrypted)
     if tamper:
         signature = "0" * 40
     return client.post(
-        f"/isv/callback?signature={signature}&timestamp={timestamp}&nonce={nonce}",
+        f"/isv/callback?{name}={signature}&timestamp={timestamp}&nonce={nonce}",
         json={"encrypt": encrypted},
     )
 
@@ -192,6 +197,190 @@ def test_pushed_ticket_is_used_by_the_next_signed_call(app, isv_sandbox):
     assert pushed["success"] is True
     assert service.latest_ticket().ticket == pushed["ticket"]
     assert service.suite_client().get_auth_info(CORP_A)["auth_corp_info"]["corpid"] == CORP_A
+
+
+def test_camel_case_event_fields_are_understood(app, client, crypto, isv_sandbox):
+    """The reference leaves the casing unverified: eventType/suiteTicket/authCorpId work too."""
+    from dashboard.isv import service
+
+    response = post_event(
+        client,
+        crypto,
+        {"eventType": "suite_ticket", "suiteKey": DEFAULT_SUITE_KEY, "suiteTicket": "camel-1"},
+    )
+    assert reply_text(crypto, response) == "success"
+    assert service.latest_ticket().ticket == "camel-1"
+
+    isv_sandbox.set_corp("dingisvcorpd", corp_name="驼峰公司")
+    response = post_event(
+        client, crypto, {"eventType": "change_auth", "authCorpId": "dingisvcorpd"}
+    )
+    assert reply_text(crypto, response) == "success"
+    assert service.get_company("dingisvcorpd").corp_name == "驼峰公司"
+
+
+def test_msg_signature_query_name_is_accepted(app, client, crypto):
+    from dashboard.isv import service
+
+    response = post_event(
+        client,
+        crypto,
+        {"EventType": "suite_ticket", "SuiteTicket": "via-msg-signature"},
+        name="msg_signature",
+    )
+    assert reply_text(crypto, response) == "success"
+    assert service.latest_ticket().ticket == "via-msg-signature"
+
+
+def test_stale_ticket_push_is_refused_and_not_stored(app, client, crypto):
+    from dashboard.isv import service
+
+    two_hours_ago = str(int((time.time() - 2 * 3600) * 1000))
+    response = post_event(
+        client,
+        crypto,
+        {"EventType": "suite_ticket", "SuiteTicket": "stale-ticket"},
+        timestamp=two_hours_ago,
+    )
+    assert 400 <= response.status_code < 500
+    assert service.latest_ticket().ticket == "TestSuiteTicket"
+
+
+def test_replayed_push_is_refused_and_acts_once(app, client, crypto, isv_sandbox):
+    """A captured suite_relieve replayed after the company re-authorised must not remove it."""
+    from dashboard.isv import service
+
+    timestamp, nonce = str(int(time.time() * 1000)), "replay01"
+    encrypted = crypto.encrypt(json.dumps({"EventType": "suite_relieve", "AuthCorpId": CORP_B}))
+    signature = crypto.signature(timestamp, nonce, encrypted)
+    url = f"/isv/callback?signature={signature}&timestamp={timestamp}&nonce={nonce}"
+    first = client.post(url, json={"encrypt": encrypted})
+    assert reply_text(crypto, first) == "success"
+    assert service.get_company(CORP_B) is None
+    service.refresh_company(CORP_B)  # the company authorises the suite again
+    replay = client.post(url, json={"encrypt": encrypted})
+    assert 400 <= replay.status_code < 500
+    assert service.get_company(CORP_B) is not None
+
+
+def test_vendor_vector_check_create_suite_url_is_answered_with_its_random(sandbox, tmp_path):
+    """The vendor's vector, posted as DingTalk would while the suite is being created.
+
+    The suite has no key yet, so the payload is for the placeholder receive id; the
+    reply encrypts the event's Random, for that same receive id.
+    """
+    from dashboard import create_app
+
+    app = create_app(
+        isv_config(
+            sandbox,
+            tmp_path,
+            DINGTALK_CALLBACK_TOKEN="123456",
+            DINGTALK_CALLBACK_AES_KEY="4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij",
+        )
+    )
+    encrypt = (
+        "1a3NBxmCFwkCJvfoQ7WhJHB+iX3qHPsc9JbaDznE1i03peOk1LaOQoRz3+nlyGNhwmwJ3vDMG+OzrHMeiZI7gTRW"
+        "VdUBmfxjZ8Ej23JVYa9VrYeJ5as7XM/ZpulX8NEQis44w53h1qAgnC3PRzM7Zc/D6Ibr0rgUathB6zRHP8PYrf"
+        "gnNOS9PhSBdHlegK+AGGanfwjXuQ9+0pZcy0w9lQ=="
+    )
+    query = (
+        "timestamp=1445827045067&nonce=nEXhMP4r&signature=5a65ceeef9aab2d149439f82dc191dd6c5cbe2c0"
+    )
+    with app.test_client() as client:
+        response = client.post(f"/isv/callback?{query}", json={"encrypt": encrypt})
+        assert response.status_code == 200
+        vendor = DingTalkCrypto(
+            "123456", "4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij", CREATE_SUITE_KEY
+        )
+        assert reply_text(vendor, response) == "LPIdSnlF"
+        tampered = query.replace("nEXhMP4r", "xxxxx")
+        assert (
+            client.post(f"/isv/callback?{tampered}", json={"encrypt": encrypt}).status_code == 403
+        )
+
+
+def test_events_for_another_suite_are_refused(app, client):
+    from dashboard.isv import service
+
+    other = DingTalkCrypto(DEFAULT_CALLBACK_TOKEN, DEFAULT_CALLBACK_AES_KEY, "suiteotherkey")
+    response = post_event(client, other, {"EventType": "suite_ticket", "SuiteTicket": "other"})
+    assert response.status_code == 403
+    assert service.latest_ticket().ticket == "TestSuiteTicket"
+
+
+def _raw_ciphertext(plain: bytes) -> str:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = base64.b64decode(DEFAULT_CALLBACK_AES_KEY + "=")
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+
+
+@pytest.mark.parametrize(
+    ("encrypt", "query"),
+    [
+        (_raw_ciphertext(b"\x00" * 64), None),  # bad padding under a valid signature
+        (_raw_ciphertext(b"r" * 16 + b"\xff\xff\xff\xff" + bytes([12]) * 12), None),
+        (base64.b64encode(b"abc").decode(), None),  # not a whole AES block
+        ("%%%not-base64%%%", None),
+        ("加密", None),
+        ("", "signature={sig}&timestamp={ts}&nonce=n"),
+        ("AAAA", "signature=%E7%AD%BE&timestamp={ts}&nonce=n"),  # non-ASCII signature
+        ("AAAA", "signature={sig}&signature=x&timestamp=&nonce=n"),
+    ],
+)
+def test_garbage_under_the_callback_is_a_clean_4xx(app, client, crypto, encrypt, query):
+    ts = str(int(time.time() * 1000))
+    sig = crypto.signature(ts, "n", encrypt)
+    query = (query or "signature={sig}&timestamp={ts}&nonce=n").format(sig=sig, ts=ts)
+    response = client.post(f"/isv/callback?{query}", json={"encrypt": encrypt})
+    assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[1, 2], "text", {"encrypt": 5}, {"encrypt": None}, {"encrypt": ["x"]}, None],
+)
+def test_garbage_bodies_are_a_clean_4xx(client, crypto, body):
+    ts = str(int(time.time() * 1000))
+    response = client.post(
+        f"/isv/callback?signature={'a' * 40}&timestamp={ts}&nonce=n",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
+    assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        [1, 2],
+        "just text",
+        {"EventType": ["suite_ticket"], "SuiteTicket": {"x": 1}},
+        {"EventType": "suite_ticket", "SuiteTicket": None},
+        {"EventType": "change_auth", "AuthCorpId": "x" * 500},
+        {"EventType": "change_auth", "AuthCorpId": "<script>"},
+        {"EventType": "suite_relieve", "AuthCorpId": 12345},
+        {"EventType": "tmp_auth_code", "AuthCode": "legacy-without-corp"},
+        {},
+    ],
+)
+def test_odd_events_never_500_and_change_nothing(app, client, crypto, event):
+    from dashboard.isv import service
+    from dashboard.isv.models import AuthorisedCompany
+
+    timestamp, nonce = str(int(time.time() * 1000)), random_nonce()
+    encrypted = crypto.encrypt(json.dumps(event))
+    signature = crypto.signature(timestamp, nonce, encrypted)
+    response = client.post(
+        f"/isv/callback?signature={quote(signature)}&timestamp={timestamp}&nonce={nonce}",
+        json={"encrypt": encrypted},
+    )
+    assert response.status_code < 500
+    assert service.latest_ticket().ticket == "TestSuiteTicket"
+    rows = db.session.execute(db.select(AuthorisedCompany)).scalars().all()
+    assert sorted(row.corpid for row in rows if row.authorised) == [CORP_A, CORP_B]
 
 
 def test_isv_mode_refuses_to_start_without_the_encryption_key(sandbox, tmp_path):
