@@ -9,7 +9,9 @@ callers re-read the store. Tokens are never logged.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
 import threading
 import time
 import uuid
@@ -96,11 +98,22 @@ class CacheTokenStore:
     """Token store over a cache object with ``get/set(timeout=)/delete/add``.
 
     Works with Flask-Caching's ``cache`` and with cachelib caches. The refresh
-    lock is cross-process when the backend has an atomic ``add`` (Redis,
-    Memcached, cachelib's file and simple caches): the holder sets
-    ``<prefix>lock:<key>`` with a timeout; others poll the store for the new
-    token for at most ``lock_wait`` seconds, then fetch anyway. Without ``add``
-    (or with ``atomic_add=False``) the lock is process-local only.
+    lock is cross-process:
+
+    - on a file cache (cachelib's ``FileSystemCache``, whose ``add`` is a
+      check-then-write) it is an ``flock`` on a lock file in the cache
+      directory: exclusive across the processes of the host, and released by
+      the kernel the moment a holder dies;
+    - on any other backend with an atomic ``add`` (Redis ``SET NX``,
+      Memcached) it is the key ``<prefix>lock:<key>`` holding the owner's id
+      with a ``lock_timeout`` TTL that the holder renews while it fetches, so a
+      slow gettoken keeps its lock, and a dead holder's lock expires within
+      ``lock_timeout``. Only the owner removes it.
+
+    Waiters poll the store for the new token and take over a lock that was
+    released without one, for at most ``lock_wait`` seconds; then they fetch
+    anyway (logged). Without ``add`` (or with ``atomic_add=False``) the lock
+    is process-local only.
     """
 
     def __init__(
@@ -109,7 +122,7 @@ class CacheTokenStore:
         prefix: str = "dingtalk:token:",
         *,
         lock_timeout: int = 10,
-        lock_wait: float = 10.0,
+        lock_wait: float = 30.0,
         poll_interval: float = 0.05,
         atomic_add: bool | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -150,27 +163,123 @@ class CacheTokenStore:
             if not self.atomic_add:
                 yield True
                 return
-            lock_key = self._lock_key(key)
-            owner = uuid.uuid4().hex
-            acquired = self._wait_for_lock(key, lock_key, owner)
+            directory = _file_cache_dir(self.cache)
+            lock: _FileLock | _CacheLock
+            if directory is not None:
+                lock = _FileLock(_lock_file_path(directory, self._lock_key(key)))
+            else:
+                lock = _CacheLock(self.cache, self._lock_key(key), self.lock_timeout)
+            acquired = self._wait_for_lock(key, lock)
             try:
                 yield acquired
             finally:
-                if acquired and self.cache.get(lock_key) == owner:
-                    self.cache.delete(lock_key)
+                if acquired:
+                    lock.release()
 
-    def _wait_for_lock(self, key: str, lock_key: str, owner: str) -> bool:
+    def _wait_for_lock(self, key: str, lock: _FileLock | _CacheLock) -> bool:
         deadline = self._clock() + self.lock_wait
         while True:
-            if self.cache.add(lock_key, owner, timeout=self.lock_timeout):
+            if lock.try_acquire():
                 return True
             if self.get(key) is not None:
                 return False
             if self._clock() >= deadline:
                 logger.warning("token refresh lock %s still held after %.1fs", key, self.lock_wait)
                 return False
-            self.cache.get(lock_key)  # lets caches that expire lazily drop a stale lock
             self._sleep(self.poll_interval)
 
     def __repr__(self) -> str:
         return f"CacheTokenStore({type(self.cache).__name__}, prefix={self.prefix!r})"
+
+
+class _CacheLock:
+    """A lock key set with ``add``, renewed by its owner while held, removed only by its owner."""
+
+    def __init__(self, cache: Any, lock_key: str, timeout: int) -> None:
+        self.cache = cache
+        self.lock_key = lock_key
+        self.timeout = max(1, int(timeout))
+        self.owner = uuid.uuid4().hex
+        self._released = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def try_acquire(self) -> bool:
+        if not self.cache.add(self.lock_key, self.owner, timeout=self.timeout):
+            self.cache.get(self.lock_key)  # lets caches that expire lazily drop a stale lock
+            return False
+        self._renewer = threading.Thread(target=self._renew, name="token-lock-renewer", daemon=True)
+        self._renewer.start()
+        return True
+
+    def _renew(self) -> None:
+        """Push the lock's expiry back every third of its timeout while the fetch runs."""
+        while not self._released.wait(self.timeout / 3):
+            try:
+                if self.cache.get(self.lock_key) != self.owner:
+                    return
+                self.cache.set(self.lock_key, self.owner, timeout=self.timeout)
+            except Exception:  # a cache outage: the lock then simply expires
+                logger.warning("could not renew the token refresh lock", exc_info=True)
+                return
+
+    def release(self) -> None:
+        self._released.set()
+        if self._renewer is not None:
+            self._renewer.join()
+        if self.cache.get(self.lock_key) == self.owner:
+            self.cache.delete(self.lock_key)
+
+
+class _FileLock:
+    """An exclusive ``flock`` on a file: across processes, and gone when its holder dies."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        import fcntl
+
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _file_cache_dir(cache: Any) -> str | None:
+    """The directory of a cachelib ``FileSystemCache`` (directly or behind Flask-Caching), else None."""
+    try:
+        from cachelib import FileSystemCache
+    except ImportError:  # pragma: no cover - cachelib ships with Flask-Caching
+        return None
+    backend = cache
+    if not isinstance(backend, FileSystemCache):
+        try:
+            backend = getattr(cache, "cache", None)  # Flask-Caching's Cache (needs an app context)
+        except RuntimeError:
+            return None
+    if isinstance(backend, FileSystemCache) and os.name == "posix":
+        return backend._path
+    return None
+
+
+def _lock_file_path(directory: str, lock_key: str) -> str:
+    """A lock file beside the cache entries that cachelib never counts, prunes or reads.
+
+    cachelib treats names ending in its transaction suffix as its own temporary
+    files and leaves them out of its listing.
+    """
+    digest = hashlib.sha256(lock_key.encode()).hexdigest()
+    return os.path.join(directory, f"dingtalk-token-lock-{digest}.__wz_cache")
