@@ -101,6 +101,15 @@ def test_invalid_chat_is_answered_in_the_form_without_calling_dingtalk(
     assert db.session.execute(db.select(Chat)).first() is None
 
 
+def test_a_name_of_twenty_characters_is_counted_in_characters_and_trimmed(signed_in, app):
+    name = "研发部紧急故障处理群" * 2  # 20 characters, 60 UTF-8 bytes
+    assert create(signed_in, name=f"  {name}\u3000 ").status_code == 302
+    chat = only_chat()
+    assert chat.name == name
+    with app.test_request_context():
+        assert service.get_chat_info(chat.chatid)["name"] == name
+
+
 def test_owner_must_match_a_member_exactly_not_as_a_substring(signed_in, sandbox):
     response = create(signed_in, owner="u1", useridlist="u10, u11, u100")
     page = response.get_data(as_text=True)
