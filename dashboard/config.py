@@ -70,6 +70,8 @@ class Config:
     DINGTALK_CALLBACK_TOKEN = _env("DINGTALK_CALLBACK_TOKEN")
     DINGTALK_CALLBACK_AES_KEY = _env("DINGTALK_CALLBACK_AES_KEY")
     DASHBOARD_ENCRYPTION_KEY = _env("DASHBOARD_ENCRYPTION_KEY")
+    # Callbacks whose signed timestamp is further from now than this are refused (replays).
+    DINGTALK_CALLBACK_MAX_AGE = _env_int("DINGTALK_CALLBACK_MAX_AGE", 3600)
 
     # Storage
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'dashboard.db'}")

@@ -361,7 +361,6 @@ def _as_int(value: Any, default: int | None) -> int | None:
 #: Events that only check the callback URL: answered, never acted on.
 CHECK_EVENTS = ("check_url", "check_create_suite_url", "check_update_suite_url")
 #: A callback whose signed timestamp is further than this from now is refused.
-CALLBACK_MAX_AGE_SECONDS = 3600
 SEEN_CALLBACK_PREFIX = "isv:callback:seen:"
 
 
@@ -397,17 +396,25 @@ def callback_timestamp_problem(timestamp: str, now: float) -> str | None:
     except (TypeError, ValueError):
         return "timestamp is not a number"
     seconds = value / 1000 if value >= 10**11 else value
-    max_age = current_app.config.get("DINGTALK_CALLBACK_MAX_AGE", CALLBACK_MAX_AGE_SECONDS)
+    max_age = current_app.config["DINGTALK_CALLBACK_MAX_AGE"]
     if abs(now - seconds) > float(max_age):
         return "stale timestamp"
     return None
 
 
+def _seen_key(signature: str) -> str:
+    return SEEN_CALLBACK_PREFIX + hashlib.sha256(signature.lower().encode("utf-8")).hexdigest()
+
+
 def first_delivery(signature: str) -> bool:
     """Remember a callback's signature; False when it was seen before (a replay)."""
-    max_age = current_app.config.get("DINGTALK_CALLBACK_MAX_AGE", CALLBACK_MAX_AGE_SECONDS)
-    key = SEEN_CALLBACK_PREFIX + hashlib.sha256(signature.lower().encode("utf-8")).hexdigest()
-    return bool(cache.add(key, 1, timeout=int(max_age) * 2 + 60))
+    max_age = current_app.config["DINGTALK_CALLBACK_MAX_AGE"]
+    return bool(cache.add(_seen_key(signature), 1, timeout=int(max_age) * 2 + 60))
+
+
+def forget_delivery(signature: str) -> None:
+    """Undo `first_delivery` for a push that could not be handled, so its retry is accepted."""
+    cache.delete(_seen_key(signature))
 
 
 def handle_event(event: dict[str, Any]) -> str:

@@ -80,7 +80,12 @@ def callback():
         if not service.first_delivery(signature):
             log.warning("isv callback refused: replayed")
             return jsonify(errcode=409, errmsg="callback already received"), 409
-    service.handle_event(event)
+    try:
+        service.handle_event(event)
+    except Exception:
+        # Not handled: let DingTalk's retry of this very push through.
+        service.forget_delivery(signature)
+        raise
     return jsonify(crypto.encrypt_reply(service.reply_for(event)))
 
 

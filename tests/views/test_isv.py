@@ -263,6 +263,26 @@ def test_replayed_push_is_refused_and_acts_once(app, client, crypto, isv_sandbox
     assert service.get_company(CORP_B) is not None
 
 
+def test_a_push_that_failed_is_accepted_when_dingtalk_retries_it(app, client, crypto, monkeypatch):
+    from dashboard.isv import service
+
+    timestamp, nonce = str(int(time.time() * 1000)), "retry001"
+    encrypted = crypto.encrypt(json.dumps({"EventType": "suite_ticket", "SuiteTicket": "t-42"}))
+    signature = crypto.signature(timestamp, nonce, encrypted)
+    url = f"/isv/callback?signature={signature}&timestamp={timestamp}&nonce={nonce}"
+    handle = service.handle_event
+
+    def broken(event):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(service, "handle_event", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert client.post(url, json={"encrypt": encrypted}).status_code == 500
+    monkeypatch.setattr(service, "handle_event", handle)
+    retry = client.post(url, json={"encrypt": encrypted})
+    assert reply_text(crypto, retry) == "success"
+
+
 def test_vendor_vector_check_create_suite_url_is_answered_with_its_random(sandbox, tmp_path):
     """The vendor's vector, posted as DingTalk would while the suite is being created.
 
