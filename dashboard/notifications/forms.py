@@ -45,12 +45,13 @@ MSGTYPE_CHOICES = [
 _HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
 
 #: Per msgtype: (field name, required, max characters or None), from §2.1 of the reference.
+#: URLs are held to the action card's 500 characters everywhere (the longest DingTalk documents).
 FIELD_RULES: dict[str, list[tuple[str, bool, int | None]]] = {
     "text": [("msg", True, None)],
     "markdown": [("markdown_title", True, None), ("markdown_text", True, dtmsg.MARKDOWN_TEXT_MAX)],
     "link": [
-        ("link_message_url", True, None),
-        ("link_pic_url", True, None),
+        ("link_message_url", True, dtmsg.CARD_URL_MAX),
+        ("link_pic_url", True, dtmsg.CARD_URL_MAX),
         ("link_title", True, dtmsg.LINK_TITLE_MAX),
         ("link_text", True, dtmsg.LINK_TEXT_MAX),
     ],
@@ -59,8 +60,8 @@ FIELD_RULES: dict[str, list[tuple[str, bool, int | None]]] = {
         ("card_markdown", True, dtmsg.CARD_MARKDOWN_MAX),
     ],
     "oa": [
-        ("oa_message_url", True, None),
-        ("oa_pc_message_url", False, None),
+        ("oa_message_url", True, dtmsg.CARD_URL_MAX),
+        ("oa_pc_message_url", False, dtmsg.CARD_URL_MAX),
         ("oa_head_bgcolor", True, None),
         ("oa_head_text", True, dtmsg.OA_HEAD_TEXT_MAX),
     ],
@@ -77,6 +78,11 @@ def _text(field) -> str:
 def _multiline(field) -> str:
     """A textarea's text with browser line endings (CRLF) as DingTalk expects them (LF)."""
     return (field.data or "").replace("\r\n", "\n")
+
+
+def _whole_number(value: str) -> str | None:
+    """ASCII digits as DingTalk reads them ("07" → "7"); None for anything else (e.g. "７")."""
+    return str(int(value)) if value.isascii() and value.isdigit() else None
 
 
 class MessageFields:
@@ -152,12 +158,14 @@ class MessageFields:
         for name, required, max_len in FIELD_RULES.get(msgtype, []):
             field = getattr(self, name)
             value = _text(field)
+            # Counted as sent: a textarea keeps its text, one character per line break.
+            sent = _multiline(field) if isinstance(field, TextAreaField) else value
             if required and not value:
                 field.errors.append(_("This field is required."))
                 ok = False
-            elif max_len is not None and len(value) > max_len:
+            elif max_len is not None and len(sent) > max_len:
                 field.errors.append(
-                    _("At most %(max)d characters (now %(count)d).", max=max_len, count=len(value))
+                    _("At most %(max)d characters (now %(count)d).", max=max_len, count=len(sent))
                 )
                 ok = False
         checker = getattr(self, f"_check_{msgtype}", None)
@@ -256,7 +264,7 @@ class MessageFields:
             self.oa_content.errors.append(_("Give the body a title, content or form rows."))
             ok = False
         count = _text(self.oa_file_count)
-        if count and not count.isdigit():
+        if count and _whole_number(count) is None:
             self.oa_file_count.errors.append(_("Must be a whole number."))
             ok = False
         return ok
@@ -265,7 +273,8 @@ class MessageFields:
         value = _text(self.voice_duration)
         if not value:
             return False
-        if not value.isdigit() or not 1 <= int(value) <= dtmsg.VOICE_DURATION_MAX:
+        seconds = _whole_number(value)
+        if seconds is None or not 1 <= int(seconds) <= dtmsg.VOICE_DURATION_MAX:
             self.voice_duration.errors.append(
                 _(
                     "Must be a whole number of seconds from 1 to %(max)d.",
@@ -366,7 +375,7 @@ def build_msg(form: MessageFields) -> dict[str, Any]:
                     ),
                     "content": _multiline(form.oa_content),
                     "image": _text(form.oa_image),
-                    "file_count": _text(form.oa_file_count),
+                    "file_count": _whole_number(_text(form.oa_file_count)) or "",
                     "author": _text(form.oa_author),
                 }
             ),
@@ -377,7 +386,10 @@ def build_msg(form: MessageFields) -> dict[str, Any]:
     if t == "voice":
         return {
             "msgtype": "voice",
-            "voice": {"media_id": _text(form.media_id), "duration": _text(form.voice_duration)},
+            "voice": {
+                "media_id": _text(form.media_id),
+                "duration": _whole_number(_text(form.voice_duration)) or _text(form.voice_duration),
+            },
         }
     return {"msgtype": t, t: {}}
 

@@ -29,7 +29,7 @@ from dashboard.dingtalk.api.work_notices import ASYNCSEND_V2
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage, RequestTimeout
 from dashboard.extensions import db
 from dashboard.notifications.models import Recall, Send, SendTask, utcnow
-from dashboard.services.dingtalk import get_client
+from dashboard.services.dingtalk import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("dashboard.audit.notifications")
@@ -79,7 +79,7 @@ def parse_dept_ids(value: str | list[int | str] | None) -> list[int]:
         text = str(item).strip()
         if not text:
             continue
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise ValueError(_("Department ids are numbers: “%(value)s” is not.", value=text[:40]))
         ids.append(int(text))
     return list(dict.fromkeys(ids))
@@ -117,10 +117,19 @@ def batch_limits() -> tuple[int, int]:
     return int(cfg["DINGTALK_USERID_BATCH"]), int(cfg["DINGTALK_DEPT_BATCH"])
 
 
-def request_body(msg: dict[str, Any], batch: Batch) -> dict[str, Any]:
+def acting_agent_id() -> int | None:
+    """The AgentId the send would go out with: the acting client's (in ISV mode the
+    selected company's), else the configured DINGTALK_AGENT_ID."""
+    try:
+        agent_id = get_client().agent_id
+    except NotConfigured:  # no credentials, or no company chosen yet: the preview still renders
+        agent_id = current_app.config.get("DINGTALK_AGENT_ID")
+    return int(agent_id) if agent_id else None
+
+
+def request_body(msg: dict[str, Any], batch: Batch, agent_id: int | None = None) -> dict[str, Any]:
     """The asyncsend_v2 JSON body for one batch, as the client sends it."""
-    agent_id = current_app.config.get("DINGTALK_AGENT_ID")
-    body: dict[str, Any] = {"agent_id": int(agent_id) if agent_id else None, "msg": msg}
+    body: dict[str, Any] = {"agent_id": agent_id, "msg": dtmsg.wire_msg(msg)}
     if batch.userids:
         body["userid_list"] = ",".join(batch.userids)
     if batch.dept_ids:
@@ -137,12 +146,13 @@ def preview_requests(
     base = current_app.config["DINGTALK_API_BASE"].rstrip("/")
     line = f"POST {base}{ASYNCSEND_V2}?access_token=***"
     shown = batches[:limit] or [Batch()]
+    agent_id = acting_agent_id()
     return {
         "requests": [
             {
                 "line": line,
-                "body": request_body(msg, b),
-                "body_text": pretty_json(request_body(msg, b)),
+                "body": request_body(msg, b, agent_id),
+                "body_text": pretty_json(request_body(msg, b, agent_id)),
             }
             for b in shown
         ],
@@ -157,6 +167,12 @@ def preview_requests(
 def pretty_json(value: Any) -> str:
     """JSON as the admin should read it: key order kept, Chinese unescaped, indented."""
     return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def nonce_key(nonce: str, sender: str) -> str:
+    """What is stored for a form nonce: bound to its sender, so a nonce replayed by
+    another user (or guessed) never stands for, or blocks, someone else's send."""
+    return hashlib.sha256(f"{sender}\0{nonce}".encode()).hexdigest()
 
 
 def content_hash(msg: dict[str, Any]) -> str:
@@ -183,7 +199,7 @@ def send_work_notice(
     the earlier Send without calling DingTalk again.
     """
     if nonce:
-        existing = find_by_nonce(nonce)
+        existing = find_by_nonce(nonce, sender)
         if existing is not None:
             return existing
     userids = parse_userids(userid_list or [])
@@ -209,7 +225,7 @@ def send_work_notice(
         msg_json=json.dumps(msg, ensure_ascii=False),
         content_hash=content_hash(msg),
         state="submitting",
-        nonce=nonce or None,
+        nonce=nonce_key(nonce, sender) if nonce else None,
     )
     batches = plan_batches(userids, dept_ids, bool(to_all_user), *batch_limits())
     for number, batch in enumerate(batches, start=1):
@@ -228,7 +244,7 @@ def send_work_notice(
     except IntegrityError:
         # The same nonce was committed by a concurrent request: that one sends.
         db.session.rollback()
-        existing = find_by_nonce(nonce) if nonce else None
+        existing = find_by_nonce(nonce, sender) if nonce else None
         if existing is None:
             raise
         return existing
@@ -293,16 +309,25 @@ def _settle_after_send(send: Send) -> None:
         send.state = "submitted"
 
 
-def find_by_nonce(nonce: str) -> Send | None:
-    return db.session.execute(db.select(Send).filter_by(nonce=nonce)).scalar_one_or_none()
+def find_by_nonce(nonce: str, sender: str) -> Send | None:
+    """The send this user already made with this form nonce, if any."""
+    return db.session.execute(
+        db.select(Send).filter_by(nonce=nonce_key(nonce, sender))
+    ).scalar_one_or_none()
 
 
 # --- pre-send warnings ---------------------------------------------------------------
 
 
+#: DingTalk's "day" for its duplicate and daily limits is China's, whatever the console shows.
+DINGTALK_TZ = ZoneInfo("Asia/Shanghai")
+#: Per-user daily cap of a third-party (ISV) app (§2.1: 100; 500 for internal apps).
+ISV_DAILY_USER_CAP = 100
+
+
 def _day_start_utc() -> datetime:
-    """Midnight today in DingTalk's day (China time by default), as naive UTC."""
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    """Midnight today in DingTalk's day (China time), as naive UTC."""
+    tz = DINGTALK_TZ
     now_local = datetime.now(tz)
     midnight = now_local.replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
@@ -367,6 +392,8 @@ def presend_warnings(
         )
 
     cap = int(cfg["DINGTALK_DAILY_USER_CAP"])
+    if cfg.get("DINGTALK_SUITE_KEY"):
+        cap = min(cap, ISV_DAILY_USER_CAP)
     all_sends = sum(1 for s in today if s.to_all_user)
     per_user = Counter(u for s in today for u in s.userids)
     over = sorted(u for u in userids if per_user[u] + all_sends >= cap)
@@ -595,18 +622,19 @@ def history_query(filters: HistoryFilter):
     if filters.source:
         query = query.where(Send.source == filters.source)
     if filters.q:
-        like = f"%{filters.q}%"
+        q = filters.q
         query = query.where(
-            Send.msg_json.like(like) | Send.userid_list.like(like) | Send.dept_id_list.like(like)
+            Send.msg_json.contains(q, autoescape=True)
+            | Send.userid_list.contains(q, autoescape=True)
+            | Send.dept_id_list.contains(q, autoescape=True)
         )
     if filters.day:
         try:
             tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
             start = datetime.strptime(filters.day, "%Y-%m-%d").replace(tzinfo=tz)
-        except ValueError:
+            start_utc = start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+            end_utc = start_utc + timedelta(days=1)
+        except (ValueError, OverflowError):  # not a date, or 0001-01-01 / 9999-12-31 at the edges
             raise InvalidMessage("day", _("Use a date like 2024-05-31.")) from None
-        start_utc = start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-        query = query.where(
-            Send.created_at >= start_utc, Send.created_at < start_utc + timedelta(days=1)
-        )
+        query = query.where(Send.created_at >= start_utc, Send.created_at < end_utc)
     return query

@@ -84,7 +84,8 @@ def compose():
     form = ComposeForm()
     warnings: list[str] = []
     if form.validate():
-        already = service.find_by_nonce(form.nonce.data) if form.nonce.data else None
+        nonce = form.nonce.data
+        already = service.find_by_nonce(nonce, current_user.username) if nonce else None
         if already is not None:
             flash(_("This form was already sent; it was not sent again."), "info")
             return redirect(url_for(".detail", send_id=already.id))

@@ -101,7 +101,7 @@ CASES = [
             "link_title": "t",
             "link_text": "d" * 501,
         },
-        "最多 500 个字符",
+        "最多 500 个字符（当前 501 个）",
     ),
     (
         "action_card",
@@ -161,7 +161,7 @@ CASES = [
             "card_single_title": "go",
             "card_single_url": "https://" + "a" * 500,
         },
-        "最多 500 个字符",
+        "最多 500 个字符（当前 508 个）",
     ),
     (
         "action_card",
@@ -218,7 +218,7 @@ CASES = [
             "oa_head_text": "审批",
             "oa_title": "t",
         },
-        "8 位十六进制",
+        "不带 0x",
     ),
     (
         "oa",
@@ -260,6 +260,61 @@ CASES = [
     ("voice", {"media_id": "@v", "voice_duration": ""}, "此项必填"),
     ("voice", {"media_id": "@v", "voice_duration": "60"}, "1 到 59"),
     ("voice", {"media_id": "@v", "voice_duration": "ten"}, "1 到 59"),
+    # Full-width digits read as numbers in Python, not by DingTalk (duration is "1"-"59").
+    ("voice", {"media_id": "@v", "voice_duration": "１０"}, "1 到 59"),
+    # URLs: at most 500 characters wherever a message carries one.
+    (
+        "link",
+        {
+            "link_message_url": "https://x/" + "a" * 491,
+            "link_pic_url": "@m",
+            "link_title": "t",
+            "link_text": "d",
+        },
+        "最多 500 个字符（当前 501 个）",
+    ),
+    (
+        "link",
+        {
+            "link_message_url": "https://x",
+            "link_pic_url": "https://p/" + "a" * 491,
+            "link_title": "t",
+            "link_text": "d",
+        },
+        "最多 500 个字符（当前 501 个）",
+    ),
+    (
+        "oa",
+        {
+            "oa_message_url": "https://x/" + "a" * 491,
+            "oa_head_bgcolor": "FFBBBBBB",
+            "oa_head_text": "审批",
+            "oa_title": "t",
+        },
+        "最多 500 个字符（当前 501 个）",
+    ),
+    (
+        "oa",
+        {
+            "oa_message_url": "https://a",
+            "oa_pc_message_url": "https://x/" + "a" * 491,
+            "oa_head_bgcolor": "FFBBBBBB",
+            "oa_head_text": "审批",
+            "oa_title": "t",
+        },
+        "最多 500 个字符（当前 501 个）",
+    ),
+    (
+        "oa",
+        {
+            "oa_message_url": "https://a",
+            "oa_head_bgcolor": "FFBBBBBB",
+            "oa_head_text": "审批",
+            "oa_title": "t",
+            "oa_file_count": "３",
+        },
+        "必须是整数",
+    ),
 ]
 
 
@@ -366,6 +421,53 @@ VALID = [
         {"media_id": "@lAv", "voice_duration": "10"},
         {"msgtype": "voice", "voice": {"media_id": "@lAv", "duration": "10"}},
     ),
+    (
+        "voice",
+        {"media_id": "@lAv", "voice_duration": "07"},
+        {"msgtype": "voice", "voice": {"media_id": "@lAv", "duration": "7"}},
+    ),
+    (
+        "link",
+        {
+            "link_message_url": "https://x/" + "a" * 490,
+            "link_pic_url": "@lA",
+            "link_title": "t",
+            "link_text": "d",
+        },
+        {
+            "msgtype": "link",
+            "link": {
+                "messageUrl": "https://x/" + "a" * 490,
+                "picUrl": "@lA",
+                "title": "t",
+                "text": "d",
+            },
+        },
+    ),
+    (
+        "oa",
+        {
+            "oa_message_url": "https://x",
+            "oa_head_bgcolor": "FFBBBBBB",
+            "oa_head_text": "头部",
+            "oa_content": "c",
+            "oa_file_count": "03",
+        },
+        {
+            "msgtype": "oa",
+            "oa": {
+                "message_url": "https://x",
+                "head": {"bgcolor": "FFBBBBBB", "text": "头部"},
+                "body": {"content": "c", "file_count": "3"},
+            },
+        },
+    ),
+    (
+        # 500 characters as sent: a browser's CRLF line breaks count once, as the LF sent.
+        "markdown",
+        {"markdown_title": "t", "markdown_text": "a\r\n" * 249 + "a"},
+        {"msgtype": "markdown", "markdown": {"title": "t", "text": "a\n" * 249 + "a"}},
+    ),
 ]
 
 
@@ -377,6 +479,7 @@ def test_each_msgtype_sends_the_exact_msg(signed_in, sandbox, msgtype, fields, m
     assert send.msg == msg
     assert send.state == "submitted"
     assert sends_made(sandbox) == 1
+    assert sandbox.task(send.tasks[0].task_id)["msg"] == msg  # what DingTalk received
 
 
 def test_preview_returns_msg_size_and_redacted_request(signed_in, app):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dashboard.extensions import db
@@ -289,3 +291,174 @@ def test_person_reached_by_two_batches_counts_as_delivered_not_forbidden(signed_
     assert 'data-count="forbidden">未送达: 0' in page
     raw = [t.result for t in only_send().tasks]
     assert any(f["userid"] == member for r in raw for f in r["forbidden_list"])
+
+
+# --- the exact requests DingTalk receives ------------------------------------------------
+
+
+@pytest.fixture
+def wire(app):
+    """The asyncsend_v2 bodies the dashboard's client puts on the wire, decoded."""
+    from dashboard.services.dingtalk import get_client
+
+    session = get_client().session
+    original = session.request
+    bodies: list[dict] = []
+
+    def record(method, url, **kwargs):
+        if url.endswith(ASYNCSEND):
+            bodies.append(json.loads(kwargs["data"]))
+        return original(method, url, **kwargs)
+
+    session.request = record
+    yield bodies
+    session.request = original
+
+
+def preview(client, **fields) -> dict:
+    data = {"msgtype": "text", "msg": "请提交日报", "userid_list": "u0001"} | fields
+    return client.post("/notifications/preview", data=data).get_json()
+
+
+def test_preview_shows_exactly_the_requests_then_sent(signed_in, sandbox, wire):
+    fields = dict(
+        msgtype="action_card",
+        msg="",
+        card_title="审批",
+        card_markdown="**请审批**\r\n报销单",
+        card_style="buttons",
+        card_btn_orientation="1",
+        card_buttons="同意 | https://a.example\n拒绝 | https://b.example",
+        userid_list="\n".join(ALL_USERIDS[:101]),
+        dept_id_list=",".join(str(d) for d in range(2, 23)),
+    )
+    shown = preview(signed_in, **fields)
+    assert shown["valid"] and shown["calls"] == 2
+    assert compose(signed_in, nonce="exact", **fields).status_code == 302
+    assert wire == [r["body"] for r in shown["requests"]]
+    assert wire[0]["agent_id"] == sandbox.agent_id
+    assert wire[0]["msg"]["action_card"]["btn_orientation"] == "1"
+
+
+@pytest.mark.parametrize(
+    "users,depts,expected",
+    [
+        (100, 0, [(100, 0)]),
+        (101, 0, [(100, 0), (1, 0)]),
+        (0, 20, [(0, 20)]),
+        (0, 21, [(0, 20), (0, 1)]),
+        (101, 21, [(100, 20), (1, 1)]),
+    ],
+)
+def test_batches_split_at_exactly_100_users_and_20_departments(
+    signed_in, sandbox, wire, users, depts, expected
+):
+    response = compose(
+        signed_in,
+        userid_list=",".join(ALL_USERIDS[:users]),
+        dept_id_list=",".join(str(d) for d in range(2, 2 + depts)),
+        nonce=f"edge-{users}-{depts}",
+    )
+    assert response.status_code == 302
+    sizes = [
+        (len(b.get("userid_list", "").split(",")) if "userid_list" in b else 0,
+         len(b.get("dept_id_list", "").split(",")) if "dept_id_list" in b else 0)
+        for b in wire
+    ]  # fmt: skip
+    assert sizes == expected
+    assert only_send().state == "submitted" and len(only_send().tasks) == len(expected)
+
+
+def test_duplicate_and_padded_ids_are_sent_once_each(signed_in, sandbox, wire):
+    compose(
+        signed_in,
+        userid_list=" u0001 ,u0001\n\n u0002\t,，u0001 ",
+        dept_id_list=" 2 ,2\n3 ",
+        nonce="dups",
+    )
+    assert [(b["userid_list"], b["dept_id_list"]) for b in wire] == [("u0001,u0002", "2,3")]
+
+
+def test_to_all_user_with_lists_is_one_call_to_everyone(signed_in, sandbox, wire):
+    compose(
+        signed_in,
+        userid_list="\n".join(ALL_USERIDS[:120]),
+        dept_id_list="2,3",
+        to_all_user="y",
+        nonce="all",
+    )
+    assert len(wire) == 1 and wire[0]["to_all_user"] is True
+    assert "userid_list" not in wire[0] and "dept_id_list" not in wire[0]
+
+
+def test_department_ids_take_ascii_digits_only(signed_in, sandbox):
+    response = compose(signed_in, userid_list="", dept_id_list="2,²", nonce="sup")
+    assert response.status_code == 200
+    assert "“²”" in response.get_data(as_text=True)
+    assert calls(sandbox, ASYNCSEND) == 0
+
+
+# --- the nonce belongs to whoever was given the form --------------------------------------
+
+
+def test_another_users_nonce_neither_blocks_nor_reveals_their_send(signed_in, sandbox, auth):
+    from dashboard.auth.models import upsert_user
+
+    upsert_user("bob", "bob-password")
+    first = compose(signed_in, msg="管理员的通知", nonce="shared-nonce")
+    auth.logout()
+    auth.login("bob", "bob-password")
+    second = compose(signed_in, msg="bob 的通知", nonce="shared-nonce")
+    assert second.status_code == 302
+    assert second.headers["Location"] != first.headers["Location"]
+    assert calls(sandbox, ASYNCSEND) == 2
+    bobs = db.session.execute(db.select(Send).filter_by(sender="bob")).scalar_one()
+    assert bobs.msg["text"]["content"] == "bob 的通知"
+    # and bob's own double submit is still sent once
+    again = compose(signed_in, msg="bob 的通知", nonce="shared-nonce")
+    assert again.headers["Location"] == second.headers["Location"]
+    assert calls(sandbox, ASYNCSEND) == 2
+
+
+# --- "today" is DingTalk's day: China time, whatever the console displays -----------------
+
+
+def test_duplicate_warning_follows_the_china_day_not_the_display_zone(signed_in, sandbox, app):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
+    china = ZoneInfo("Asia/Shanghai")
+    midnight = datetime.now(china).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight_utc = midnight.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    compose(signed_in, userid_list="u0001", nonce="y")
+    compose(signed_in, userid_list="u0002", nonce="t")
+    yesterday, today = db.session.execute(db.select(Send).order_by(Send.id)).scalars()
+    yesterday.created_at = midnight_utc - timedelta(minutes=1)  # 23:59 yesterday in China
+    today.created_at = midnight_utc  # 00:00 today in China
+    db.session.commit()
+    assert compose(signed_in, userid_list="u0001", nonce="y2").status_code == 302
+    warned = compose(signed_in, userid_list="u0002", nonce="t2")
+    assert warned.status_code == 200 and "143106" in warned.get_data(as_text=True)
+
+
+# --- history filters with values nobody should type, but someone will ----------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["day=0001-01-01", "day=9999-12-31", "day=2024-02-30", "page=0", "page=-3", "page=abc",
+     "page=99999999", "state=zzz", "msgtype=%00", "sender=" + "x" * 500],
+)  # fmt: skip
+def test_history_survives_bad_query_values(signed_in, query):
+    response = signed_in.get(f"/notifications/?{query}")
+    assert response.status_code == 200
+
+
+def test_history_search_treats_percent_and_underscore_literally(signed_in, sandbox):
+    compose(signed_in, msg="完成率 100%", nonce="p")
+    compose(signed_in, msg="普通通知", nonce="n")
+    percent = signed_in.get("/notifications/?q=%25").get_data(as_text=True)
+    assert "完成率 100%" in percent and "普通通知" not in percent
+    underscore = signed_in.get("/notifications/?q=_").get_data(as_text=True)
+    assert "普通通知" not in underscore
