@@ -44,6 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese messages as UTF-8 text, as the API replies do
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        redis_cache = str(app.config.get("CACHE_TYPE", "")).lower().endswith("rediscache")
+        shared = app.config.get("CACHE_REDIS_URL") if redis_cache else None
+        app.config["RATELIMIT_STORAGE_URI"] = shared or "memory://"
     ensure_instance(app)
     trust_proxies(app)
     configure_logging(app)

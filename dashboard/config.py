@@ -91,7 +91,9 @@ class Config:
     DASHBOARD_ADMIN_PASSWORD = _env("DASHBOARD_ADMIN_PASSWORD")
     DASHBOARD_API_TOKEN = _env("DASHBOARD_API_TOKEN")
     API_RATE_LIMIT = _env("API_RATE_LIMIT", "120 per minute")
-    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    # Flask-Limiter's storage (API limit per token, sign-in limit). Unset: the cache's
+    # Redis when the cache is Redis (all workers count together), else per process.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI")
     # Off: the API sets its own Retry-After (429 from the limit, 503 from DingTalk throttling);
     # Flask-Limiter would overwrite the latter with the limit window on every reply.
     RATELIMIT_HEADERS_ENABLED = False

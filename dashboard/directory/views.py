@@ -28,7 +28,8 @@ def _not_found(message: str):
 
 
 def _out_of_scope(kind: str, ident):
-    return render_template("directory/out_of_scope.html", kind=kind, ident=ident), 403
+    """A department or person the app may not read: a state to show, not an error."""
+    return render_template("directory/out_of_scope.html", kind=kind, ident=ident)
 
 
 @bp.route("/org/")

@@ -27,7 +27,7 @@
     toggle.type = "button";
     toggle.className = "btn btn-sm btn-link tree-toggle p-0 me-1";
     toggle.setAttribute("aria-expanded", "false");
-    toggle.setAttribute("aria-label", text.toggleLabel.replace("{name}", child.name));
+    toggle.setAttribute("aria-label", text.toggleLabel.replace("{name}", () => child.name));
     toggle.disabled = child.has_children === false;
     const icon = document.createElement("i");
     icon.className = "bi bi-caret-right-fill";

@@ -39,3 +39,20 @@ def test_missing_credentials_are_explained_not_a_500(app, client, auth):
     response = client.get("/org/")
     assert response.status_code == 503
     assert "DINGTALK_APP_KEY" in response.get_data(as_text=True)
+
+
+def test_api_limits_are_shared_through_redis_when_the_cache_is_redis(sandbox, tmp_path):
+    from dashboard import create_app
+
+    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.db'}", "SECRET_KEY": "x"}
+    app = create_app(
+        base
+        | {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "RATELIMIT_STORAGE_URI": None,
+        }
+    )
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    local = create_app(base | {"CACHE_TYPE": "SimpleCache", "RATELIMIT_STORAGE_URI": None})
+    assert local.config["RATELIMIT_STORAGE_URI"] == "memory://"
