@@ -30,6 +30,8 @@ class Chat(db.Model):
     members: Mapped[list[str]] = mapped_column(JSON, default=list)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(80))
+    # ISV mode: the authorised company the chat belongs to (None for an internal app).
+    corpid: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     errcode: Mapped[int | None]
     errmsg: Mapped[str | None] = mapped_column(Text)

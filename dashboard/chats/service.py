@@ -29,7 +29,7 @@ from dashboard.dingtalk.errors import (
 )
 from dashboard.dingtalk.messages import validate_msg
 from dashboard.extensions import db
-from dashboard.services.dingtalk import get_client
+from dashboard.services.dingtalk import current_company, get_client, of_current_company
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,14 @@ def create_chat(
     """
     name, owner, members = check_chat(name=name, owner=owner, useridlist=useridlist)
     options = check_settings(settings)
-    chat = Chat(name=name, owner=owner, members=members, settings=options, created_by=created_by)
+    chat = Chat(
+        name=name,
+        owner=owner,
+        members=members,
+        settings=options,
+        created_by=created_by,
+        corpid=current_company(),
+    )
     try:
         reply = get_client().chats.create_chat(name, owner, members, **options)
     except InvalidMessage as exc:
@@ -248,7 +255,8 @@ def read_status(message: ChatMessage, *, size: int | None = None) -> dict[str, A
 
 def remembered_chats() -> list[Chat]:
     """Chats created here (and failed attempts), newest first."""
-    return list(db.session.execute(db.select(Chat).order_by(Chat.id.desc())).scalars())
+    query = db.select(Chat).where(of_current_company(Chat.corpid)).order_by(Chat.id.desc())
+    return list(db.session.execute(query).scalars())
 
 
 def find_chat(chatid: str) -> Chat | None:

@@ -40,6 +40,8 @@ class Send(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sender: Mapped[str] = mapped_column(String(80))
+    # ISV mode: the authorised company the send was made for (None for an internal app).
+    corpid: Mapped[str | None] = mapped_column(String(64), index=True)
     source: Mapped[str] = mapped_column(String(10), default="web")
     api_token_name: Mapped[str | None] = mapped_column(String(80))
     userid_list: Mapped[str] = mapped_column(Text, default="")

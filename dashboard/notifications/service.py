@@ -29,7 +29,12 @@ from dashboard.dingtalk.api.work_notices import ASYNCSEND_V2
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage, RequestTimeout
 from dashboard.extensions import db
 from dashboard.notifications.models import Recall, Send, SendTask, utcnow
-from dashboard.services.dingtalk import NotConfigured, get_client
+from dashboard.services.dingtalk import (
+    NotConfigured,
+    current_company,
+    get_client,
+    of_current_company,
+)
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("dashboard.audit.notifications")
@@ -216,6 +221,7 @@ def send_work_notice(
 
     send = Send(
         sender=sender,
+        corpid=current_company(),
         source=source,
         api_token_name=api_token_name,
         userid_list=",".join(userids),
@@ -337,7 +343,9 @@ def sends_today() -> list[Send]:
     return list(
         db.session.execute(
             db.select(Send).where(
-                Send.created_at >= _day_start_utc(), Send.state.in_(DELIVERING_STATES)
+                Send.created_at >= _day_start_utc(),
+                Send.state.in_(DELIVERING_STATES),
+                of_current_company(Send.corpid),
             )
         ).scalars()
     )
@@ -446,7 +454,7 @@ def refresh_progress(send: Send) -> Send:
     """Ask getsendprogress for each unfinished task; mark the send completed when all are done."""
     pending = [t for t in _live_tasks(send) if t.status != 2]
     if pending and send.within_result_window:
-        client = get_client()
+        client = get_client(corpid=send.corpid)
         for task in pending:
             try:
                 reply = client.messages.get_send_progress(task.task_id)
@@ -473,7 +481,7 @@ def refresh_result(send: Send) -> Send:
     """Fetch getsendresult for each accepted task (only possible within 24 hours)."""
     if not send.within_result_window:
         return send
-    client = get_client()
+    client = get_client(corpid=send.corpid)
     for task in _live_tasks(send):
         try:
             reply = client.messages.get_send_result(task.task_id)
@@ -572,7 +580,7 @@ def recall(send: Send, user: str) -> list[Recall]:
     tasks = [t for t in send.tasks if t.task_id is not None and t.recalled_at is None]
     if not tasks:
         raise InvalidMessage("send", _("This notification has nothing left to recall."))
-    client = get_client()
+    client = get_client(corpid=send.corpid)
     attempts = []
     for task in tasks:
         attempt = Recall(send=send, task_id=task.task_id, user=user)
@@ -612,7 +620,11 @@ class HistoryFilter:
 
 def history_query(filters: HistoryFilter):
     """Sends newest first, narrowed by the history page's filters."""
-    query = db.select(Send).order_by(Send.created_at.desc(), Send.id.desc())
+    query = (
+        db.select(Send)
+        .where(of_current_company(Send.corpid))
+        .order_by(Send.created_at.desc(), Send.id.desc())
+    )
     if filters.state:
         query = query.where(Send.state == filters.state)
     if filters.msgtype:

@@ -96,6 +96,24 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = {"internal": None}
 
 
+def current_company() -> str | None:
+    """The ISV company this request acts for (None for an internal app, or none chosen).
+
+    Sends and chats are recorded with it, so each company has its own history.
+    """
+    if not current_app.config.get("DINGTALK_SUITE_KEY"):
+        return None
+    from dashboard.isv import service as isv
+
+    return (g.get("acting_corpid") if has_request_context() else None) or isv.selected_corpid()
+
+
+def of_current_company(column):
+    """A filter on a `corpid` column: the rows of the company this request acts for."""
+    corpid = current_company()
+    return column.is_(None) if corpid is None else column == corpid
+
+
 def act_for_company(corpid: str | None) -> None:
     """Make `corpid` the company of every client fetched in this request (the JSON API)."""
     g.acting_corpid = corpid

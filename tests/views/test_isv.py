@@ -641,3 +641,25 @@ def test_api_in_isv_mode_needs_an_authorised_corpid(api_app):
     assert "corpid" in missing.get_json()["msg"]
     unknown = api_post(api_app, "userinfo", {"userid": "u0001", "corpid": "dingnotauthorised"})
     assert unknown.status_code == 403
+
+
+def test_each_company_has_its_own_history_and_its_sends_are_followed_with_its_token(
+    app, client, auth, isv_sandbox
+):
+    from dashboard.notifications.models import Send
+
+    auth.login()
+    client.post("/isv/select", data={"corpid": CORP_B, "next": "/"})
+    client.post(
+        "/notifications/new",
+        data={"msgtype": "text", "msg": "星河物流的周报提醒", "userid_list": "u0001"},
+    )
+    send = db.session.execute(db.select(Send)).scalar_one()
+    assert send.corpid == CORP_B
+    assert "星河物流的周报提醒" in client.get("/notifications/").get_data(as_text=True)
+
+    client.post("/isv/select", data={"corpid": CORP_A, "next": "/"})
+    assert "星河物流的周报提醒" not in client.get("/notifications/").get_data(as_text=True)
+    # following B's send while A is selected still asks DingTalk as company B
+    assert client.get(f"/notifications/{send.id}/status").status_code == 200
+    assert isv_sandbox.state()["corp_token_calls"] == {CORP_B: 1}

@@ -76,7 +76,16 @@ def test_preview_shows_the_selected_companys_agent_and_equals_the_request_sent(s
 
 def test_daily_cap_warning_uses_the_third_party_cap_of_100(signed_in):
     for n in range(100):
-        db.session.add(Send(sender="admin", msgtype="text", userid_list="u0001", msg_json=json.dumps({"msgtype": "text", "text": {"content": f"m{n}"}}), content_hash=str(n), state="completed"))  # fmt: skip
+        db.session.add(Send(sender="admin", corpid=CORP_B, msgtype="text", userid_list="u0001", msg_json=json.dumps({"msgtype": "text", "text": {"content": f"m{n}"}}), content_hash=str(n), state="completed"))  # fmt: skip
     db.session.commit()
     warnings = signed_in.post("/notifications/preview", data=FORM).get_json()["warnings"]
     assert any("143105" in w and "100" in w and "u0001" in w for w in warnings)
+
+
+def test_warnings_count_only_the_selected_companys_sends(signed_in):
+    """Another company's sends to the same userid are another person's quota."""
+    for n in range(100):
+        db.session.add(Send(sender="admin", corpid="dingothercorp", msgtype="text", userid_list="u0001", msg_json=json.dumps({"msgtype": "text", "text": {"content": f"m{n}"}}), content_hash=str(n), state="completed"))  # fmt: skip
+    db.session.commit()
+    warnings = signed_in.post("/notifications/preview", data=FORM).get_json()["warnings"]
+    assert not any("143105" in w for w in warnings)
