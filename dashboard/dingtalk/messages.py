@@ -25,7 +25,7 @@ MARKDOWN_TEXT_MAX = 500
 CARD_TITLE_MAX = 64
 CARD_MARKDOWN_MAX = 1000
 CARD_BUTTON_TITLE_MAX = 20
-CARD_URL_MAX = 500
+CARD_URL_MAX = 500  # every URL in a msg (action cards, link, OA)
 VOICE_DURATION_MAX = 59
 
 _HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
@@ -198,24 +198,24 @@ def _validate_voice(c: Mapping[str, Any]) -> None:
     duration = c.get("duration")
     if duration is None:
         raise InvalidMessage("voice.duration", "is required")
-    try:
-        seconds = int(str(duration))
-    except ValueError:
-        raise InvalidMessage("voice.duration", "must be a whole number of seconds") from None
+    text = str(duration).strip()
+    if isinstance(duration, bool) or not (text.isascii() and text.isdigit()):
+        raise InvalidMessage("voice.duration", "must be a whole number of seconds")
+    seconds = int(text)
     if not 1 <= seconds <= VOICE_DURATION_MAX:
         raise InvalidMessage("voice.duration", f"must be 1-{VOICE_DURATION_MAX} seconds")
 
 
 def _validate_link(c: Mapping[str, Any]) -> None:
-    _require_str(c, "messageUrl", "link.messageUrl")
-    _require_str(c, "picUrl", "link.picUrl")
+    _require_str(c, "messageUrl", "link.messageUrl", CARD_URL_MAX)
+    _require_str(c, "picUrl", "link.picUrl", CARD_URL_MAX)
     _require_str(c, "title", "link.title", LINK_TITLE_MAX)
     _require_str(c, "text", "link.text", LINK_TEXT_MAX)
 
 
 def _validate_oa(c: Mapping[str, Any]) -> None:
-    _require_str(c, "message_url", "oa.message_url")
-    _optional_str(c, "pc_message_url", "oa.pc_message_url")
+    _require_str(c, "message_url", "oa.message_url", CARD_URL_MAX)
+    _optional_str(c, "pc_message_url", "oa.pc_message_url", CARD_URL_MAX)
     head = c.get("head")
     if not isinstance(head, Mapping):
         raise InvalidMessage("oa.head", "is required")

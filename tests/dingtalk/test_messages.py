@@ -273,3 +273,32 @@ def test_limits_are_inclusive() -> None:
     messages.oa(
         "u", {"bgcolor": "ffbbbbbb", "text": "h" * 10}, {"form": [{"key": "k", "value": "v"}] * 6}
     )
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        {"msgtype": "voice", "voice": {"media_id": "@lA", "duration": "０５"}},
+        {"msgtype": "voice", "voice": {"media_id": "@lA", "duration": True}},
+        {
+            "msgtype": "link",
+            "link": {
+                "messageUrl": "https://x/" + "a" * 500,
+                "picUrl": "@lA",
+                "title": "t",
+                "text": "d",
+            },
+        },
+        {
+            "msgtype": "oa",
+            "oa": {
+                "message_url": "https://x/" + "a" * 500,
+                "head": {"bgcolor": "FFBBBBBB", "text": "h"},
+                "body": {"title": "b"},
+            },
+        },
+    ],
+)
+def test_urls_and_durations_are_held_to_the_reference(msg):
+    with pytest.raises(InvalidMessage):
+        validate_msg(msg)
