@@ -59,8 +59,8 @@ def test_a_gettoken_slower_than_the_lock_timeout_keeps_its_lock(backend):
             assert held
             holding.set()
             time.sleep(3)  # three lock timeouts
+            fetch_done.set()  # before the token appears: the waiter may leave on seeing it
             holder.set("app", "fresh-token", 7200)
-            fetch_done.set()
 
     thread = threading.Thread(target=slow_fetch)
     thread.start()
