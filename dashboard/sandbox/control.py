@@ -14,17 +14,7 @@ from typing import Any
 
 import requests
 
-FAULT_KINDS = (
-    "throttle",
-    "system_busy",
-    "bare_88",
-    "token_expired",
-    "token_invalid",
-    "http_500",
-    "ip_ban",
-    "latency",
-    "errcode",
-)
+from dashboard.sandbox.state import FAULT_KINDS
 
 
 class SandboxControlError(RuntimeError):
