@@ -30,10 +30,13 @@ from dashboard.api.auth import (
     revoke_token,
 )
 from dashboard.api.forms import RevokeForm, TokenForm
-from dashboard.api.openapi import build_openapi, curl_example
+from dashboard.api.openapi import PLACEHOLDER_TOKEN, build_openapi, curl_example
 from dashboard.api.operations import OPERATION_LIST, OPERATIONS
 from dashboard.api.service import run_operation
 from dashboard.extensions import csrf, limiter
+
+#: The shell variable the curl examples read the token from (``$DINGTALK_API_TOKEN``).
+TOKEN_VARIABLE = PLACEHOLDER_TOKEN.lstrip("$")
 
 
 def json_reply(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None):
@@ -133,7 +136,9 @@ def openapi():
 def docs():
     base_url = request.host_url.rstrip("/")
     examples = {op.name: curl_example(op, base_url) for op in OPERATION_LIST}
-    return render_template("api/docs.html", operations=OPERATION_LIST, examples=examples)
+    return render_template(
+        "api/docs.html", operations=OPERATION_LIST, examples=examples, token_variable=TOKEN_VARIABLE
+    )
 
 
 def require_admin() -> None:
@@ -151,7 +156,9 @@ def tokens():
             name=form.name.data, scope=form.scope.data, created_by=current_user.username
         )
         # Rendered, not redirected: the raw token is shown once and kept nowhere, not even in the session.
-        page = render_template("api/token_created.html", token=token, raw_token=raw)
+        page = render_template(
+            "api/token_created.html", token=token, raw_token=raw, token_variable=TOKEN_VARIABLE
+        )
         return Response(page, headers={"Cache-Control": "no-store"})
     status = 400 if form.errors else 200
     return render_template(

@@ -53,3 +53,31 @@ def test_get_on_an_operation_is_a_json_405(client, sandbox):
     response = client.get("/api/dingtalkserve/authScopes")
     assert response.status_code == 405
     assert response.get_json()["success"] is False
+
+
+def test_the_token_page_and_the_api_page_agree_on_the_shell_variable(client, auth, sandbox):
+    """An admin who pastes the export line from the token page and then a curl example is authenticated."""
+    import html
+    import json
+    import re
+    import shlex
+
+    auth.login()
+    created = client.post("/api/tokens", data={"name": "curl", "scope": "read"}).get_data(
+        as_text=True
+    )
+    export = html.unescape(re.search(r'id="token-export">([^<]+)<', created).group(1))
+    name, _, value = export.removeprefix("export ").partition("=")
+    assert value.startswith("dtk_")
+
+    docs = client.get("/api/docs").get_data(as_text=True)
+    assert f"export {name}=" in html.unescape(docs)
+    example = html.unescape(
+        re.search(r"<code>(curl -X POST [^<]*/list_ids[^<]*)</code>", docs).group(1)
+    )
+    words = shlex.split(example.replace("\\\n", " ").replace(f"${name}", value))
+    headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")
+    body = json.loads(words[words.index("-d") + 1])
+    path = "/" + words[3].split("/", 3)[3]
+    reply = client.post(path, json=body, headers={"Authorization": headers["Authorization"]})
+    assert reply.status_code == 200 and reply.get_json()["success"] is True
