@@ -26,7 +26,7 @@ from dashboard.chats.forms import (
     OpenChatForm,
 )
 from dashboard.chats.models import ChatMessage
-from dashboard.dingtalk.errors import DingTalkError
+from dashboard.dingtalk.errors import DingTalkError, NotFound
 from dashboard.extensions import db
 from dashboard.notifications.forms import build_msg, preview_message
 
@@ -109,21 +109,26 @@ def show(chatid: str):
         else:
             flash(_("Message sent into the chat."), "success")
             return redirect(url_for("chats.show", chatid=chatid))
-    info, chat_failure = None, None
+    info, chat_failure, missing = None, None, False
     try:
         info = service.get_chat_info(chatid)
     except DingTalkError as exc:
         chat_failure = service.explain(exc, operation="get")
-    return render_template(
+        missing = isinstance(exc, NotFound)
+    record, messages = service.find_chat(chatid), service.chat_messages(chatid)
+    page = render_template(
         "chats/show.html",
         chatid=chatid,
         info=info,
         chat_failure=chat_failure,
-        record=service.find_chat(chatid),
-        messages=service.chat_messages(chatid),
+        chat_missing=missing,
+        record=record,
+        messages=messages,
         form=form,
         send_failure=send_failure,
     )
+    # A chat DingTalk does not know and the console never saw: nothing here to act on.
+    return (page, 404) if missing and record is None and not messages else page
 
 
 @bp.route("/<chatid>/preview", methods=["POST"])

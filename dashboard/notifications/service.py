@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from dashboard.dingtalk import messages as dtmsg
 from dashboard.dingtalk.api.work_notices import ASYNCSEND_V2
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage, RequestTimeout
+from dashboard.directory.names import display_dept, display_user
 from dashboard.extensions import db
 from dashboard.notifications.models import Recall, Send, SendTask, utcnow
 from dashboard.services.dingtalk import (
@@ -387,7 +388,9 @@ def presend_warnings(
             )
         )
     elif dup_users or dup_depts:
-        names = ", ".join(dup_users[:10] + [str(d) for d in dup_depts[:10]])
+        names = ", ".join(
+            [display_user(u) for u in dup_users[:10]] + [display_dept(d) for d in dup_depts[:10]]
+        )
         if len(dup_users) + len(dup_depts) > 20:
             names += ", …"
         warnings.append(
@@ -412,7 +415,8 @@ def presend_warnings(
                 "(%(names)s): DingTalk will drop this one for them (143105).",
                 count=len(over),
                 cap=cap,
-                names=", ".join(over[:10]) + (", …" if len(over) > 10 else ""),
+                names=", ".join(display_user(u) for u in over[:10])
+                + (", …" if len(over) > 10 else ""),
             )
         )
 
@@ -444,7 +448,8 @@ def is_in_progress(send: Send) -> bool:
 
 
 def overall_percent(send: Send) -> int:
-    tasks = _live_tasks(send)
+    """Mean progress of the accepted tasks (recalled ones included: they were delivered)."""
+    tasks = [t for t in send.tasks if t.task_id is not None]
     if not tasks:
         return 0
     return round(sum(t.progress for t in tasks) / len(tasks))

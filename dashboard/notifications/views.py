@@ -91,6 +91,8 @@ def compose():
             return redirect(url_for(".detail", send_id=already.id))
         msg, recipients = build_msg(form), _recipients(form)
         warnings = service.presend_warnings(msg=msg, **recipients)
+        if warnings and not form.confirm.data and request.form.get("send_anyway"):
+            form.confirm.errors.append(_("Tick this box to send despite the warnings."))
         if not warnings or form.confirm.data:
             send = service.send_work_notice(
                 msg=msg,
@@ -227,6 +229,7 @@ def status(send_id: int):
         id=send.id,
         state=send.state,
         state_label=str(STATE_LABELS[send.state]),
+        state_colour=STATE_COLOURS[send.state],
         percent=service.overall_percent(send),
         in_progress=service.is_in_progress(send),
         tasks=[

@@ -20,7 +20,12 @@
       if (!data.in_progress) inner.classList.remove("progress-bar-striped", "progress-bar-animated");
     }
     const badge = document.querySelector('[data-status="state"]');
-    if (badge && data.state_label) badge.textContent = data.state_label;
+    if (badge && data.state_label) {
+      badge.textContent = data.state_label;
+      if (data.state_colour) {
+        badge.className = badge.className.replace(/\btext-bg-\w+/, "text-bg-" + data.state_colour);
+      }
+    }
     (data.tasks || []).forEach((task) => {
       const row = root.querySelector('[data-task="' + task.batch_no + '"]');
       if (!row) return;

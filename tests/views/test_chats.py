@@ -246,9 +246,12 @@ def test_a_malformed_chatid_in_the_url_is_a_404_without_dingtalk_or_a_record(
 
 
 def test_unknown_chat_is_explained(signed_in):
-    page = signed_in.get("/chats/chatdoesnotexist").get_data(as_text=True)
+    response = signed_in.get("/chats/chatdoesnotexist")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
     assert "钉钉无法显示该群。" in page
     assert "钉钉找不到该群。只有通过服务端接口创建的群才能打开。" in page
+    assert 'id="chat-send"' not in page  # no form for sending into a chat that does not exist
 
 
 # --- create: DingTalk refusals are explained and recorded ------------------------------

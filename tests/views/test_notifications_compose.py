@@ -525,3 +525,10 @@ def test_browser_line_endings_are_sent_as_newlines(signed_in):
         signed_in, msgtype="markdown", msg=None, markdown_title="t", markdown_text="# a\r\n- b"
     )
     assert Send.query.one().msg["markdown"]["text"] == "# a\n- b"
+
+
+def test_send_anyway_without_ticking_the_box_says_so(signed_in):
+    form = {"msgtype": "text", "msg": "重复提醒", "userid_list": "u0001"}
+    signed_in.post("/notifications/new", data=form)
+    page = signed_in.post("/notifications/new", data=form | {"send_anyway": "1"})
+    assert "如仍要发送，请勾选此项。" in page.get_data(as_text=True)
