@@ -24,6 +24,18 @@ if [ -z "${DASHBOARD_ADMIN_PASSWORD:-}" ]; then
   export DASHBOARD_ADMIN_PASSWORD
 fi
 
+# DEMO_ISV=1: the console as a third-party suite, with the sandbox's suite and companies.
+if [ "${DEMO_ISV:-0}" = 1 ]; then
+  [ -s "$INSTANCE/demo_encryption_key" ] || "$VENV/bin/python" -c "import secrets; print(secrets.token_urlsafe(32))" > "$INSTANCE/demo_encryption_key"
+  export DINGTALK_SUITE_KEY=${DINGTALK_SUITE_KEY:-suitesandboxkey}
+  export DINGTALK_SUITE_SECRET=${DINGTALK_SUITE_SECRET:-suite-sandbox-secret}
+  export DINGTALK_SUITE_TICKET=${DINGTALK_SUITE_TICKET:-TestSuiteTicket}
+  export DINGTALK_CALLBACK_TOKEN=${DINGTALK_CALLBACK_TOKEN:-sandbox-callback-token}
+  export DINGTALK_CALLBACK_AES_KEY=${DINGTALK_CALLBACK_AES_KEY:-c2FuZGJveC1jYWxsYmFjay1hZXMta2V5LTMyYnl0ZXM}
+  DASHBOARD_ENCRYPTION_KEY=${DASHBOARD_ENCRYPTION_KEY:-$(cat "$INSTANCE/demo_encryption_key")}
+  export DASHBOARD_ENCRYPTION_KEY
+fi
+
 "$VENV/bin/python" -m dashboard.sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" > "$INSTANCE/sandbox.log" 2>&1 &
 sandbox_pid=$!
 trap 'kill $sandbox_pid 2>/dev/null || true' EXIT INT TERM
@@ -39,4 +51,30 @@ cat <<MSG
 
 MSG
 # exec would lose the trap that stops the sandbox; run gunicorn as a child instead.
-"$VENV/bin/gunicorn" -c gunicorn.conf.py --bind "$HOST:$PORT" app:app
+"$VENV/bin/gunicorn" -c gunicorn.conf.py --bind "$HOST:$PORT" app:app &
+gunicorn_pid=$!
+trap 'kill $gunicorn_pid $sandbox_pid 2>/dev/null || true' EXIT INT TERM
+
+if [ "${DEMO_ISV:-0}" = 1 ]; then
+  # As DingTalk would: push the suite ticket and both demo companies' authorisations
+  # to the console's encrypted callback.
+  "$VENV/bin/python" - "http://$HOST:$PORT" "http://127.0.0.1:$SANDBOX_PORT" <<'PY'
+import sys, time
+import requests
+from dashboard.sandbox.isv import IsvSandboxControl
+
+console, sandbox = sys.argv[1], sys.argv[2]
+for _ in range(150):
+    try:
+        if requests.get(console + "/healthz", timeout=1).ok:
+            break
+    except requests.RequestException:
+        time.sleep(0.2)
+isv = IsvSandboxControl(sandbox)
+isv.push_ticket(console + "/isv/callback")
+for corp in ("dingisvcorpa", "dingisvcorpb"):
+    isv.push_event(console + "/isv/callback", {"EventType": "tmp_auth_code", "AuthCorpId": corp})
+print("  ISV mode: the suite ticket and two authorised companies were pushed; pick one at the top.")
+PY
+fi
+wait $gunicorn_pid

@@ -8,6 +8,7 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.deploy.conftest import free_port, wait_until
@@ -15,7 +16,8 @@ from tests.deploy.conftest import free_port, wait_until
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_run_demo_serves_the_demo_company_and_prints_the_sign_in(tmp_path):
+@pytest.mark.parametrize("isv", [False, True], ids=["internal-app", "isv"])
+def test_run_demo_serves_the_demo_company_and_prints_the_sign_in(tmp_path, isv):
     port, sandbox_port = free_port(), free_port()
     env = {
         k: v
@@ -27,6 +29,7 @@ def test_run_demo_serves_the_demo_company_and_prints_the_sign_in(tmp_path):
         SANDBOX_PORT=str(sandbox_port),
         DASHBOARD_INSTANCE_PATH=str(tmp_path),
         VENV=str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv"))),
+        DEMO_ISV="1" if isv else "0",
     )
     log = (tmp_path / "run.log").open("w+")
     proc = subprocess.Popen(
@@ -54,6 +57,16 @@ def test_run_demo_serves_the_demo_company_and_prints_the_sign_in(tmp_path):
             timeout=5,
         )
         assert signed_in.url.rstrip("/") == base
+        if isv:
+            # the run command pushed the ticket and both authorisations through the callback
+            wait_until(lambda: "ISV mode:" in (tmp_path / "run.log").read_text(), 30, "pushes")
+            isv_page = web.get(base + "/isv/", timeout=30).text
+            assert "dingisvcorpa" in isv_page and "dingisvcorpb" in isv_page
+            web.post(
+                base + "/isv/select",
+                data={"corpid": "dingisvcorpa", "next": "/", "csrf_token": csrf},
+                timeout=5,
+            )
         overview = web.get(base + "/org/", timeout=30).text
         assert "150" in overview  # the demo company's head count, read from the sandbox
     finally:
