@@ -37,10 +37,13 @@ class Chat(db.Model):
     errmsg: Mapped[str | None] = mapped_column(Text)
     #: Why it failed, in the console's words (see service.explain): "unknown_user", ...
     reason: Mapped[str | None] = mapped_column(String(32))
+    #: Recorded before the call ("pending"), then "done", "failed", or "unknown" (timed out:
+    #: DingTalk may have created it; never retried).
+    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="done")
 
     @property
     def ok(self) -> bool:
-        return self.chatid is not None
+        return self.state == "done"
 
     def __repr__(self) -> str:
         return f"<Chat {self.chatid or 'failed'} {self.name!r}>"
@@ -62,10 +65,13 @@ class ChatMessage(db.Model):
     errmsg: Mapped[str | None] = mapped_column(Text)
     #: Why it failed, in the console's words (see service.explain): "dissolved", ...
     reason: Mapped[str | None] = mapped_column(String(32))
+    #: Recorded before the call ("pending"), then "done", "failed", or "unknown" (timed out:
+    #: the message may have been sent; never re-sent).
+    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="done")
 
     @property
     def ok(self) -> bool:
-        return self.message_id is not None
+        return self.state == "done"
 
     @property
     def summary(self) -> str:

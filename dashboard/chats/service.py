@@ -65,6 +65,10 @@ REASONS = {
         "instead of looping. Try again later."
     ),
     "unreachable": _l("DingTalk could not be reached or gave no usable answer. Try again later."),
+    "no_answer": _l(
+        "DingTalk did not answer in time: it may have acted anyway, so nothing was sent again. "
+        "Check the chat before trying again."
+    ),
     "throttled": _l("DingTalk is limiting requests right now. Wait a minute and try again."),
     "credentials": _l("DingTalk refused the app's credentials. Check the app key and secret."),
     "permission": _l("The app is not allowed to do this. Check its permissions in DingTalk."),
@@ -184,16 +188,19 @@ def create_chat(
         created_by=created_by,
         corpid=current_company(),
     )
+    _record_pending(chat)
     try:
         reply = get_client().chats.create_chat(name, owner, members, **options)
     except InvalidMessage as exc:
+        db.session.delete(chat)  # refused locally: nothing went out
+        db.session.commit()
         raise ValidationError({exc.field: exc.reason}) from exc
     except DingTalkError as exc:
         _record_failure(chat, exc, failure_reason(exc, operation="create"))
         raise
     chat.chatid = reply.get("chatid")
     chat.open_conversation_id = reply.get("openConversationId")
-    db.session.add(chat)
+    chat.state = "done"
     db.session.commit()
     chat.dingtalk_reply = reply
     log.info("chat %s created by %s with %d members", chat.chatid, created_by, len(members))
@@ -215,13 +222,14 @@ def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> Ch
     except InvalidMessage as exc:
         raise ValidationError({exc.field: exc.reason}) from exc
     record = ChatMessage(chatid=chatid, msgtype=msg["msgtype"], msg=dict(msg), sender=sender)
+    _record_pending(record)
     try:
         reply = get_client().chats.send_chat_message(chatid, msg)
     except DingTalkError as exc:
         _record_failure(record, exc, _diagnose_send(chatid, exc))
         raise
     record.message_id = reply.get("messageId")
-    db.session.add(record)
+    record.state = "done"
     db.session.commit()
     record.dingtalk_reply = reply
     log.info("%s message sent into chat %s by %s", record.msgtype, chatid, sender)
@@ -273,6 +281,8 @@ def failure_reason(error: DingTalkError, *, operation: str = "") -> str | None:
     """Classify a DingTalk failure as one of REASONS (None when it has no plain-words story)."""
     if isinstance(error, PaginationError):
         return "stuck_cursor"
+    if getattr(error, "outcome_unknown", False):
+        return "no_answer"
     if isinstance(error, TransportError):
         return "unreachable"
     if isinstance(error, Throttled):
@@ -332,8 +342,19 @@ def explain_record(record: Chat | ChatMessage) -> str:
     return explain(errcode=record.errcode, reason=record.reason)
 
 
+def _record_pending(record: Chat | ChatMessage) -> None:
+    """Commit the attempt before DingTalk is called: nothing sent goes unrecorded."""
+    record.state = "pending"
+    db.session.add(record)
+    db.session.commit()
+
+
 def _record_failure(record: Chat | ChatMessage, error: DingTalkError, reason: str | None) -> None:
-    """Store the failed attempt; the error then carries it as `.record` for the caller."""
+    """Store the failed attempt; the error then carries it as `.record` for the caller.
+
+    A timeout is `unknown`, not `failed`: DingTalk may have acted, and nothing is re-sent.
+    """
+    record.state = "unknown" if getattr(error, "outcome_unknown", False) else "failed"
     record.errcode = error.errcode
     record.errmsg = (error.errmsg if isinstance(error, ApiError) else None) or str(error)
     record.reason = reason

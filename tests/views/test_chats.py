@@ -494,3 +494,41 @@ def test_a_send_refused_because_the_owner_left_is_diagnosed(chat, signed_in, san
     assert "群主已退出该群，钉钉拒绝了该请求。" in page
     failed = db.session.execute(db.select(ChatMessage)).scalar_one()
     assert failed.errcode == 40035 and failed.reason == "owner_left"
+
+
+def test_a_chat_message_is_recorded_before_dingtalk_is_called(app, sandbox, monkeypatch):
+    """Nothing sent goes unrecorded: the row exists (pending) while chat/send is in flight."""
+    from dashboard.chats import service
+    from dashboard.chats.models import ChatMessage
+    from dashboard.dingtalk.api.chats import ChatAPI
+
+    seen = []
+    original = ChatAPI.send_chat_message
+
+    def watching(self, chatid, msg):
+        seen.append([m.state for m in db.session.execute(db.select(ChatMessage)).scalars()])
+        return original(self, chatid, msg)
+
+    monkeypatch.setattr(ChatAPI, "send_chat_message", watching)
+    with app.test_request_context():
+        chat = service.create_chat(name="记录", owner="u0001", useridlist="u0001,u0002", settings={}, created_by="admin")  # fmt: skip
+        record = service.send_chat_message(chatid=chat.chatid, msg={"msgtype": "text", "text": {"content": "hi"}}, sender="admin")  # fmt: skip
+    assert seen == [["pending"]]
+    assert record.state == "done" and record.message_id
+
+
+def test_a_timed_out_chat_message_is_unknown_not_failed_and_not_resent(app, sandbox):
+    from dashboard.chats import service
+    from dashboard.dingtalk.errors import RequestTimeout
+
+    with app.test_request_context():
+        chat = service.create_chat(name="超时", owner="u0001", useridlist="u0001,u0002", settings={}, created_by="admin")  # fmt: skip
+    app.config["DINGTALK_TIMEOUT"] = 0.5
+    app.extensions["dingtalk"]["internal"] = None
+    sandbox.inject("latency", path="/chat/send", seconds=1.5)
+    with app.test_request_context():
+        with pytest.raises(RequestTimeout) as caught:
+            service.send_chat_message(chatid=chat.chatid, msg={"msgtype": "text", "text": {"content": "hi"}}, sender="admin")  # fmt: skip
+        assert caught.value.record.state == "unknown"
+        assert "没有重复发送" in service.explain_record(caught.value.record)
+    assert sandbox.stats()["calls"]["/chat/send"] == 1
