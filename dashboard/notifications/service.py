@@ -589,6 +589,8 @@ def recall(send: Send, user: str) -> list[Recall]:
     attempts = []
     for task in tasks:
         attempt = Recall(send=send, task_id=task.task_id, user=user)
+        db.session.add(attempt)
+        db.session.commit()  # the attempt is on record before DingTalk is asked
         try:
             client.messages.recall_work_notice(task.task_id)
         except DingTalkError as exc:
@@ -597,7 +599,7 @@ def recall(send: Send, user: str) -> list[Recall]:
             attempt.ok = True
             task.recalled_at = utcnow()
             task.state = "recalled"
-        db.session.add(attempt)
+        db.session.commit()
         attempts.append(attempt)
     if all(t.recalled_at for t in send.tasks if t.task_id is not None):
         send.state = "recalled"
