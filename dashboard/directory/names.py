@@ -30,5 +30,13 @@ def display_dept(dept_id: int | str | None) -> str:
     except (TypeError, ValueError):
         return str(dept_id)
     snapshot = peek_snapshot()
-    name = snapshot.dept_name(key) if snapshot else None
+    name = snapshot.dept_name(key, ui_locale()) if snapshot else None
     return f"{name} ({key})" if name else str(dept_id)
+
+
+def ui_locale() -> str:
+    """The UI language of this request ("zh" outside one)."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    return str(get_locale() or "zh") if has_request_context() else "zh"

@@ -15,7 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from flask import current_app, has_app_context, has_request_context, request
@@ -49,6 +49,7 @@ class DeptEntry:
     order: int = 0
     pinyin: str = ""
     initials: str = ""
+    name_en: str = ""  # department/list with lang=en_US, for the English UI
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,12 @@ class DirectorySnapshot:
         user = self.users.get(userid)
         return user.name if user else None
 
-    def dept_name(self, dept_id: int) -> str | None:
+    def dept_name(self, dept_id: int, locale: str = "zh") -> str | None:
+        """The department's name in the UI language (English when DingTalk has one)."""
         dept = self.departments.get(dept_id)
-        return dept.name if dept else None
+        if dept is None:
+            return None
+        return dept.name_en if locale.startswith("en") and dept.name_en else dept.name
 
     def member_count(self, dept_id: int) -> int:
         """Direct members of a department."""
@@ -188,6 +192,10 @@ def _score(q: str, exact_fields: tuple[str, ...], pinyin_fields: tuple[str, ...]
 # --- the crawl ---------------------------------------------------------------------
 
 
+def _name(raw: dict[str, Any]) -> str:
+    return str(raw.get("name") or "")
+
+
 def _dept_entry(raw: dict[str, Any], order: int) -> DeptEntry:
     name = str(raw.get("name") or raw.get("id"))
     full, initials = pinyin_keys(name)
@@ -216,6 +224,7 @@ def crawl(client: DingTalkClient, *, fetch_child: bool = True) -> DirectorySnaps
     authed_depts = parse_dept_ids(org.get("authed_dept"))
     authed_users = parse_id_list(org.get("authed_user"))
     departments: dict[int, DeptEntry] = {}
+    english: dict[int, str] = {}
     unreachable: list[int] = []
 
     for top in authed_depts:
@@ -226,14 +235,19 @@ def crawl(client: DingTalkClient, *, fetch_child: bool = True) -> DirectorySnaps
         except (PermissionDenied, NotFound):
             unreachable.append(top)
             continue
+        english[top] = _name(client.departments.get_department(top, lang="en_US"))
         pending = [top]
         while pending:
             parent = pending.pop(0)
             try:
                 listing = client.departments.list_departments(parent, fetch_child=fetch_child)
+                listing_en = client.departments.list_departments(
+                    parent, lang="en_US", fetch_child=fetch_child
+                )
             except (PermissionDenied, NotFound):
                 unreachable.append(parent)
                 continue
+            english.update((int(r["id"]), _name(r)) for r in listing_en.get("department") or [])
             for index, raw in enumerate(listing.get("department") or []):
                 entry = _dept_entry(raw, index)
                 if entry.id not in departments:
@@ -241,6 +255,10 @@ def crawl(client: DingTalkClient, *, fetch_child: bool = True) -> DirectorySnaps
                     if not fetch_child:
                         pending.append(entry.id)
 
+    departments = {
+        key: replace(dept, name_en=english[key]) if english.get(key) else dept
+        for key, dept in departments.items()
+    }
     people: dict[str, dict[str, Any]] = {}
     for dept_id in list(departments):
         try:

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from dashboard.dingtalk.errors import InvalidRequest, NotFound
 from dashboard.directory import bp, service
 from dashboard.directory.forms import RefreshForm, SearchForm, UnionidLookupForm
+from dashboard.directory.names import ui_locale
 from dashboard.directory.snapshot import (
     MAX_QUERY_LENGTH,
     SnapshotBusy,
@@ -181,7 +182,7 @@ def names():
     return jsonify(
         users={u: snapshot.user_name(u) for u in users if snapshot and snapshot.user_name(u)},
         depts={
-            d: snapshot.dept_name(int(d))
+            d: snapshot.dept_name(int(d), ui_locale())
             for d in depts
             if snapshot and d.isdigit() and snapshot.dept_name(int(d))
         },

@@ -256,3 +256,13 @@ def test_english_ui(signed_in):
     switch_to_english(signed_in)
     page = text(signed_in.get("/departments/2"))
     assert "R&amp;D Center" in page and "Send a notification to this department" in page
+
+
+def test_breadcrumbs_and_paths_follow_the_ui_language(signed_in, sandbox):
+    from dashboard.directory.snapshot import refresh_snapshot
+
+    refresh_snapshot()
+    signed_in.post("/lang/en", data={"next": "/"})
+    page = text(signed_in.get("/departments/3"))
+    root = COMPANY.departments[1]
+    assert root.name_en in page and root.name not in page

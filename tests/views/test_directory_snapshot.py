@@ -58,20 +58,23 @@ def test_one_refresh_reads_the_whole_demo_company_under_the_qps_limit(app, sandb
     stats = sandbox.stats()
     assert 90018 not in stats["errors"] and not stats["errors"]
     calls = stats["calls"]
-    # auth/scopes, department/get of the root, one recursive department/list,
-    # and user/listbypage per department (销售部 has two pages of 100).
+    # auth/scopes, department/get of the root and one recursive department/list (each
+    # in Chinese and English), and user/listbypage per department (销售部: two pages).
     assert calls["/auth/scopes"] == 1
-    assert calls["/department/get"] == 1
-    assert calls["/department/list"] == 1
+    assert calls["/department/get"] == 2
+    assert calls["/department/list"] == 2
     assert calls["/user/listbypage"] == len(COMPANY.departments) + 1
-    assert contact_calls(sandbox) == 19
+    assert contact_calls(sandbox) == 21
+    assert snapshot.dept_name(2) == COMPANY.departments[2].name
+    assert snapshot.dept_name(2, "en") == COMPANY.departments[2].name_en
 
 
 def test_without_fetch_child_the_crawl_walks_each_department(app, sandbox):
     with app.test_request_context():
         snapshot = crawl(get_client(), fetch_child=False)
     assert len(snapshot.departments) == len(COMPANY.departments)
-    assert sandbox.stats()["calls"]["/department/list"] == len(COMPANY.departments)
+    # one listing per department, in Chinese and in English
+    assert sandbox.stats()["calls"]["/department/list"] == 2 * len(COMPANY.departments)
 
 
 def test_page_views_within_the_snapshot_lifetime_make_no_contact_calls(signed_in, sandbox):
