@@ -176,14 +176,16 @@ class DingTalkClient:
         return self._refresh_token(stale=None, force=force_refresh)
 
     def _renew_token(self, stale: str | None) -> str:
-        """Drop ``stale`` (if still cached) and return a fresh token, fetching at most once."""
-        if stale is not None and self.token_store.get(self.token_key) == stale:
-            self.token_store.delete(self.token_key)
+        """Replace the rejected ``stale`` token, fetching at most once among all callers.
+
+        The check happens under the refresh lock: deleting ``stale`` before taking it
+        could delete the fresh token another worker had just stored, and fetch again.
+        """
         return self._refresh_token(stale=stale, force=False)
 
     def _refresh_token(self, *, stale: str | None, force: bool) -> str:
         key = self.token_key
-        with _TOKEN_LOCKS.get(key), self.token_store.refresh_lock(key):
+        with _TOKEN_LOCKS.get(key), self.token_store.refresh_lock(key, stale):
             if not force:
                 cached = self.token_store.get(key)
                 if cached and cached != stale:

@@ -37,8 +37,14 @@ class TokenStore(Protocol):
         """Drop the cached token for ``key``."""
         ...
 
-    def refresh_lock(self, key: str) -> contextlib.AbstractContextManager[Any]:
-        """Context manager held while fetching a new token for ``key`` (single flight)."""
+    def refresh_lock(
+        self, key: str, stale: str | None = None
+    ) -> contextlib.AbstractContextManager[Any]:
+        """Context manager held while fetching a new token for ``key`` (single flight).
+
+        ``stale`` is the token being replaced: a waiter stops waiting once the
+        store holds a token other than it.
+        """
         ...
 
 
@@ -86,7 +92,7 @@ class MemoryTokenStore:
             self._data.pop(key, None)
 
     @contextlib.contextmanager
-    def refresh_lock(self, key: str) -> Iterator[bool]:
+    def refresh_lock(self, key: str, stale: str | None = None) -> Iterator[bool]:
         with self._locks.get(key):
             yield True
 
@@ -157,8 +163,9 @@ class CacheTokenStore:
         self.cache.delete(self._key(key))
 
     @contextlib.contextmanager
-    def refresh_lock(self, key: str) -> Iterator[bool]:
-        """Hold the refresh lock; yields True when held, False after a bounded wait."""
+    def refresh_lock(self, key: str, stale: str | None = None) -> Iterator[bool]:
+        """Hold the refresh lock; yields True when held, False when another holder stored
+        a token other than ``stale`` meanwhile, or after a bounded wait."""
         with self._local_locks.get(key):
             if not self.atomic_add:
                 yield True
@@ -169,19 +176,19 @@ class CacheTokenStore:
                 lock = _FileLock(_lock_file_path(directory, self._lock_key(key)))
             else:
                 lock = _CacheLock(self.cache, self._lock_key(key), self.lock_timeout)
-            acquired = self._wait_for_lock(key, lock)
+            acquired = self._wait_for_lock(key, lock, stale)
             try:
                 yield acquired
             finally:
                 if acquired:
                     lock.release()
 
-    def _wait_for_lock(self, key: str, lock: _FileLock | _CacheLock) -> bool:
+    def _wait_for_lock(self, key: str, lock: _FileLock | _CacheLock, stale: str | None) -> bool:
         deadline = self._clock() + self.lock_wait
         while True:
             if lock.try_acquire():
                 return True
-            if self.get(key) is not None:
+            if self.get(key) not in (None, stale):
                 return False
             if self._clock() >= deadline:
                 logger.warning("token refresh lock %s still held after %.1fs", key, self.lock_wait)

@@ -170,3 +170,31 @@ def test_memory_lock_serialises_threads_per_key() -> None:
     for t in threads:
         t.join()
     assert fetches == ["fetch"]
+
+
+def test_a_waiter_replacing_a_stale_token_waits_for_the_holders_fresh_one():
+    """Two workers both saw token T1 rejected: the second must wait for T2, not fetch T3.
+
+    With T1 still cached while the first fetches, "a token is cached" is not a
+    reason to stop waiting; only a token other than the stale one is.
+    """
+    cache = SimpleCache()
+    first = CacheTokenStore(cache, prefix="t:", lock_wait=10)
+    second = CacheTokenStore(cache, prefix="t:", lock_wait=10)
+    first.set("app", "T1", 7200)
+    holding, seen = threading.Event(), []
+
+    def refresh() -> None:
+        with first.refresh_lock("app", stale="T1") as held:
+            assert held
+            holding.set()
+            threading.Event().wait(0.5)
+            first.set("app", "T2", 7200)
+
+    thread = threading.Thread(target=refresh)
+    thread.start()
+    holding.wait(5)
+    with second.refresh_lock("app", stale="T1"):
+        seen.append(second.get("app"))
+    thread.join()
+    assert seen == ["T2"]  # the client then uses T2 instead of fetching
