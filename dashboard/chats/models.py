@@ -17,7 +17,23 @@ from dashboard.auth.models import utcnow
 from dashboard.extensions import db
 
 
-class Chat(db.Model):
+class Attempt:
+    """The outcome columns of a call to DingTalk that the console records."""
+
+    errcode: Mapped[int | None]
+    errmsg: Mapped[str | None] = mapped_column(Text)
+    #: Why it failed, in the console's words (see service.explain): "dissolved", ...
+    reason: Mapped[str | None] = mapped_column(String(32))
+    #: Recorded before the call ("pending"), then "done", "failed", or "unknown" (timed
+    #: out: DingTalk may have acted; never retried).
+    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="done")
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "done"
+
+
+class Chat(Attempt, db.Model):
     """One chat/create attempt; `chatid` is set when DingTalk created the chat."""
 
     __tablename__ = "chats"
@@ -33,23 +49,12 @@ class Chat(db.Model):
     # ISV mode: the authorised company the chat belongs to (None for an internal app).
     corpid: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    errcode: Mapped[int | None]
-    errmsg: Mapped[str | None] = mapped_column(Text)
-    #: Why it failed, in the console's words (see service.explain): "unknown_user", ...
-    reason: Mapped[str | None] = mapped_column(String(32))
-    #: Recorded before the call ("pending"), then "done", "failed", or "unknown" (timed out:
-    #: DingTalk may have created it; never retried).
-    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="done")
-
-    @property
-    def ok(self) -> bool:
-        return self.state == "done"
 
     def __repr__(self) -> str:
         return f"<Chat {self.chatid or 'failed'} {self.name!r}>"
 
 
-class ChatMessage(db.Model):
+class ChatMessage(Attempt, db.Model):
     """One chat/send attempt; `message_id` is DingTalk's (encrypted, with `+ / =`)."""
 
     __tablename__ = "chat_messages"
@@ -61,17 +66,6 @@ class ChatMessage(db.Model):
     msg: Mapped[dict[str, Any]] = mapped_column(JSON)
     sender: Mapped[str] = mapped_column(String(80))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    errcode: Mapped[int | None]
-    errmsg: Mapped[str | None] = mapped_column(Text)
-    #: Why it failed, in the console's words (see service.explain): "dissolved", ...
-    reason: Mapped[str | None] = mapped_column(String(32))
-    #: Recorded before the call ("pending"), then "done", "failed", or "unknown" (timed out:
-    #: the message may have been sent; never re-sent).
-    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="done")
-
-    @property
-    def ok(self) -> bool:
-        return self.state == "done"
 
     @property
     def summary(self) -> str:
