@@ -92,6 +92,14 @@ def build_internal_client(app: Flask) -> DingTalkClient:
     )
 
 
+def isv_mode(app: Flask | None = None) -> bool:
+    """ISV mode: the console acts as a third-party suite (DINGTALK_SUITE_KEY is set).
+
+    The one place this is asked; everything else calls it.
+    """
+    return bool((app or current_app).config.get("DINGTALK_SUITE_KEY"))
+
+
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = {"internal": None}
 
@@ -101,7 +109,7 @@ def current_company() -> str | None:
 
     Sends and chats are recorded with it, so each company has its own history.
     """
-    if not current_app.config.get("DINGTALK_SUITE_KEY"):
+    if not isv_mode():
         return None
     from dashboard.isv import service as isv
 
@@ -126,7 +134,7 @@ def get_client(corpid: str | None = None) -> DingTalkClient:
     `act_for_company`, else the one selected in the session; raises
     NoCompanySelected or UnknownCompany. Call it per request, never keep it.
     """
-    if current_app.config.get("DINGTALK_SUITE_KEY"):
+    if isv_mode():
         from dashboard.isv import service as isv
 
         corpid = corpid or (g.get("acting_corpid") if has_request_context() else None)
