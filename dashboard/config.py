@@ -86,6 +86,13 @@ class Config:
     CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 5000)
     DIRECTORY_SNAPSHOT_TTL = _env_int("DIRECTORY_SNAPSHOT_TTL", 3600)
 
+    # Delivery queue (Huey), consumed by the Procfile's `worker:` process. Unset: the
+    # cache's Redis when the cache is Redis (keys under CACHE_KEY_PREFIX), else
+    # sqlite:///instance/queue.db. Immediate: tasks run in the caller (tests), no worker.
+    DELIVERY_QUEUE_URL = _env("DELIVERY_QUEUE_URL")
+    DELIVERY_IMMEDIATE = _env_bool("DELIVERY_IMMEDIATE", False)
+    DELIVERY_WORKERS = _env_int("DELIVERY_WORKERS", 2)  # threads of one worker process
+
     # Sign-in and the API
     DASHBOARD_ADMIN_USERNAME = _env("DASHBOARD_ADMIN_USERNAME")
     DASHBOARD_ADMIN_PASSWORD = _env("DASHBOARD_ADMIN_PASSWORD")

@@ -1,0 +1,71 @@
+"""The queue's consumer: `flask --app app delivery worker` (the Procfile's `worker:` line).
+
+It builds the app once, like the web process (same `.env`, DATABASE_URL, CACHE_*,
+DELIVERY_*), and runs Huey's consumer with DELIVERY_WORKERS threads; each task
+runs in an app context of its own. SIGTERM (and Ctrl-C) lets the running tasks
+finish, then the process exits 0; a second signal stops it at once. Every
+HEARTBEAT_INTERVAL seconds it writes "last seen" into the shared cache, which
+`/readyz` reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import click
+from flask import Flask, current_app
+from huey.consumer import Consumer
+
+from dashboard.delivery import bp
+from dashboard.delivery.queue import HEARTBEAT_INTERVAL, backend_name, beat, get_huey
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryConsumer(Consumer):
+    """Huey's consumer plus the heartbeat, with Ctrl-C as graceful as SIGTERM."""
+
+    def __init__(self, app: Flask, workers: int, **options):
+        options.setdefault("graceful_signal", "TERM")
+        options.setdefault("health_check_interval", HEARTBEAT_INTERVAL)
+        # An idle SQLite queue is polled at least once a second, not every 10 s.
+        options.setdefault("max_delay", 1.0)
+        super().__init__(get_huey(app), workers=workers, worker_type="thread", **options)
+        self.app = app
+        # SIGINT (Ctrl-C under `make run`) finishes the current call too, as SIGTERM does.
+        self._signal_actions[signal.SIGINT] = (False, True)
+
+    def start(self):
+        self.beat()
+        super().start()
+
+    def check_worker_health(self):
+        healthy = super().check_worker_health()
+        self.beat()
+        return healthy
+
+    def beat(self) -> None:
+        try:
+            with self.app.app_context():
+                beat(self.workers)
+        except Exception as exc:  # the cache being down must not stop deliveries
+            logger.warning("delivery heartbeat not written: %s", type(exc).__name__)
+
+
+@bp.cli.command("worker")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker threads (default: DELIVERY_WORKERS).",
+)
+def worker_command(workers: int | None) -> None:
+    """Run the delivery queue's consumer until SIGTERM."""
+    app = current_app._get_current_object()
+    if app.config.get("DELIVERY_IMMEDIATE"):
+        raise click.UsageError("DELIVERY_IMMEDIATE is on: tasks run in the web process, no worker.")
+    count = workers or int(app.config.get("DELIVERY_WORKERS") or 1)
+    logger.info("delivery consumer starting: %s worker thread(s) on %s", count, backend_name(app))
+    DeliveryConsumer(app, count).run()
+    logger.info("delivery consumer stopped")
