@@ -29,6 +29,7 @@ BLUEPRINTS = (
     ("dashboard.chats", "/chats"),
     ("dashboard.api", "/api"),
     ("dashboard.isv", "/isv"),
+    ("dashboard.delivery", None),  # the queue and its `flask delivery worker` command
 )
 
 
