@@ -1,4 +1,5 @@
-"""Readiness checks for `/readyz`: database, cache, and the DingTalk token's freshness.
+"""Readiness checks for `/readyz`: database, cache, the delivery queue and its consumer,
+and the DingTalk token's freshness.
 
 Each check returns a small dict with a ``status`` and nothing secret: failures
 name the exception class only (driver messages can hold URLs with passwords),
@@ -104,10 +105,57 @@ def cached_lifetime(key: str) -> int | None:
     return None
 
 
+def check_delivery_queue() -> Check:
+    """The queue's store answers; how many tasks wait in it."""
+    from dashboard.delivery.queue import backend_name, get_huey
+
+    backend = backend_name()
+    if backend == "immediate":
+        return {"status": "ok", "backend": backend}
+    try:
+        pending = get_huey().pending_count()
+    except Exception as exc:
+        return {"status": "error", "backend": backend, "error": type(exc).__name__}
+    return {"status": "ok", "backend": backend, "pending": pending}
+
+
+def check_delivery_consumer() -> Check:
+    """A queue consumer (the Procfile's `worker:`) wrote its heartbeat within STALE_AFTER seconds.
+
+    Without one, sends are accepted and never go out, so the instance is not ready.
+    """
+    from dashboard.delivery.queue import STALE_AFTER, backend_name, last_seen
+
+    if backend_name() == "immediate":
+        return {"status": "ok", "mode": "immediate"}
+    try:
+        seen = last_seen()
+    except Exception as exc:
+        return {"status": "error", "error": type(exc).__name__}
+    if seen is None:
+        return {"status": "error", "error": "no delivery consumer has ever been seen"}
+    if seen > STALE_AFTER:
+        return {
+            "status": "error",
+            "error": f"no delivery consumer seen for more than {STALE_AFTER} s",
+            "last_seen_s": int(seen),
+        }
+    return {"status": "ok", "last_seen_s": int(seen)}
+
+
+REQUIRED = ("database", "cache", "delivery_queue", "delivery_consumer")
+
+
 def readiness() -> tuple[bool, dict[str, Check]]:
-    """Run every check; ready when the database and the cache answer."""
-    checks = {"database": check_database(), "cache": check_cache(), "token": check_token()}
-    ready = all(checks[name]["status"] == "ok" for name in ("database", "cache"))
+    """Run every check; ready when the database, the cache, the queue and a consumer answer."""
+    checks = {
+        "database": check_database(),
+        "cache": check_cache(),
+        "delivery_queue": check_delivery_queue(),
+        "delivery_consumer": check_delivery_consumer(),
+        "token": check_token(),
+    }
+    ready = all(checks[name]["status"] == "ok" for name in REQUIRED)
     return ready, checks
 
 

@@ -1,4 +1,5 @@
-"""`/healthz`: the process answers. `/readyz`: the database, cache and token store answer.
+"""`/healthz`: the process answers. `/readyz`: the database, cache, delivery queue and
+its consumer, and the token store answer.
 
 Both are unauthenticated (load balancers and orchestrators call them) and
 return JSON that reveals nothing secret.

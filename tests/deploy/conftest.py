@@ -273,8 +273,25 @@ class Gunicorn:
 
 
 @pytest.fixture(scope="session")
-def gunicorn(deploy_env, tmp_path_factory) -> Iterator[Gunicorn]:
-    """The dashboard under gunicorn.conf.py's defaults (4 workers, preloaded) on Redis and PostgreSQL."""
+def delivery_worker(deploy_env, tmp_path_factory) -> Iterator[subprocess.Popen]:
+    """The Procfile's `worker:` process on the same environment (its queue: the cache's Redis)."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "flask"), "--app", "app", "delivery", "worker"],
+            cwd=ROOT,
+            env=deploy_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    yield proc
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def gunicorn(deploy_env, delivery_worker, tmp_path_factory) -> Iterator[Gunicorn]:
+    """The dashboard under gunicorn.conf.py's defaults (4 workers, preloaded) on Redis and
+    PostgreSQL, beside its delivery worker (/readyz needs both)."""
     home = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     env = dict(
