@@ -2,7 +2,9 @@
 
 A filter on the root handler scrubs access tokens, app/suite secrets,
 signatures and API tokens from every record, whatever logger wrote it, so a
-careless log call elsewhere cannot leak them.
+careless log call elsewhere cannot leak them. The filter and the names it
+knows are the client library's (`dashboard.dingtalk.redact`); the app's secret
+settings are registered with it here, once, at start.
 """
 
 from __future__ import annotations
@@ -12,58 +14,39 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, g, has_request_context, request
 from gunicorn import glogging
 
-_SECRET_KEYS = (
-    r"access_token|accessToken|appsecret|app_secret|corpsecret|corp_secret|suite_secret|"
-    r"suiteSecret|suiteTicket|suite_ticket|permanent_code|permanentCode|auth_code|authCode|"
-    r"password|api_token|token"
+from dashboard.dingtalk.redact import RedactingFilter, register_secrets
+
+#: The settings whose values are secret: registered once, masked in every log line and reply.
+SECRET_SETTINGS = (
+    "SECRET_KEY",
+    "DINGTALK_APP_SECRET",
+    "DINGTALK_CORP_SECRET",
+    "DINGTALK_SUITE_SECRET",
+    "DINGTALK_SUITE_TICKET",
+    "DINGTALK_CALLBACK_TOKEN",
+    "DINGTALK_CALLBACK_AES_KEY",
+    "DASHBOARD_ENCRYPTION_KEY",
+    "DASHBOARD_API_TOKEN",
+    "DASHBOARD_ADMIN_PASSWORD",
 )
-# key=value in URLs and form bodies (suite_access_token= ends in access_token=)
-_QUERY_SECRET = re.compile(rf"(?i)((?:{_SECRET_KEYS})=)[^&\s\"']+")
-# "key": "value" in JSON, and 'key': 'value' in a logged Python dict
-_JSON_SECRET = re.compile(rf"""(?i)(["'](?:\w*_)?(?:{_SECRET_KEYS})["']\s*:\s*["'])[^"']+""")
-# x-acs-dingtalk-access-token: value (the new API's header)
-_HEADER_SECRET = re.compile(r"(?i)(access-token[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]+")
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 
 
-class SecretValues:
-    """Exact secret values known to the app (config), scrubbed wherever they appear."""
-
-    values: set[str] = set()
-
-    @classmethod
-    def register(cls, *values: str | None) -> None:
-        cls.values.update(v for v in values if v and len(v) >= 6)
+def register_app_secrets(config: Mapping[str, Any]) -> None:
+    """The one place the app's secret values are registered with the redaction module."""
+    register_secrets(*(config.get(name) for name in SECRET_SETTINGS))
 
 
-def redact(text: str) -> str:
-    text = _QUERY_SECRET.sub(r"\1***", text)
-    text = _JSON_SECRET.sub(r"\1***", text)
-    text = _HEADER_SECRET.sub(r"\1***", text)
-    text = _BEARER.sub(r"\1***", text)
-    for value in SecretValues.values:
-        if value in text:
-            text = text.replace(value, "***")
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """Render the message once, scrub it, and keep the scrubbed text only."""
+class RequestRedactingFilter(RedactingFilter):
+    """The client library's redacting filter, plus the request id of the line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        record.msg = redact(message)
-        record.args = None
-        if record.exc_info:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        fields = getattr(record, "fields", None)
-        if fields:
-            record.fields = {k: redact(v) if isinstance(v, str) else v for k, v in fields.items()}
+        super().filter(record)
         if not getattr(record, "request_id", None):
             record.request_id = g.get("request_id", "-") if has_request_context() else "-"
         return True
@@ -101,7 +84,7 @@ class GunicornLogger(glogging.Logger):
             for handler in log.handlers:
                 handler.setFormatter(JSONFormatter())
                 if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-                    handler.addFilter(RedactingFilter())
+                    handler.addFilter(RequestRedactingFilter())
 
     def access(self, resp, req, environ, request_time) -> None:
         if not self.access_log_enabled:
@@ -123,18 +106,9 @@ class GunicornLogger(glogging.Logger):
 
 
 def configure_logging(app: Flask) -> None:
-    SecretValues.register(
-        app.config.get("DINGTALK_APP_SECRET"),
-        app.config.get("DINGTALK_CORP_SECRET"),
-        app.config.get("DINGTALK_SUITE_SECRET"),
-        app.config.get("DASHBOARD_API_TOKEN"),
-        app.config.get("DASHBOARD_ADMIN_PASSWORD"),
-        app.config.get("SECRET_KEY"),
-        app.config.get("DASHBOARD_ENCRYPTION_KEY"),
-        app.config.get("DINGTALK_CALLBACK_AES_KEY"),
-    )
+    register_app_secrets(app.config)
     handler = logging.StreamHandler(sys.stdout)
-    handler.addFilter(RedactingFilter())
+    handler.addFilter(RequestRedactingFilter())
     if app.config.get("LOG_FORMAT") == "json":
         handler.setFormatter(JSONFormatter())
     else:

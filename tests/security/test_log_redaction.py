@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from dashboard.log import RedactingFilter, redact
+from dashboard.dingtalk.redact import redact
+from dashboard.log import RequestRedactingFilter as RedactingFilter
 
 SECRET = "s3cr3tValue42"
 
