@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SANDBOX_PORT ?= 5001
 
-.PHONY: run test lint format install system-deps services translations migrate bench clean
+.PHONY: run worker test lint format install system-deps services translations migrate bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV) || { \
@@ -38,9 +38,14 @@ translations: install
 migrate: install
 	$(VENV)/bin/flask --app app db upgrade
 
-## README command 1: the dashboard on the built-in sandbox, one command
+## README command 1: the dashboard on the built-in sandbox, one command: the sandbox
+## plus every process of the Procfile (web, worker)
 run: install translations
 	@bash scripts/run-demo.sh
+
+## The Procfile's worker alone (the delivery queue's consumer), with this shell's environment
+worker: install
+	$(VENV)/bin/flask --app app delivery worker
 
 ## README command 2: lint and the whole test suite, Chromium journeys included
 test: install system-deps services translations lint

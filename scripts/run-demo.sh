@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the sandbox emulator plus the dashboard under gunicorn, wired together.
+# `make run`: the sandbox emulator plus every process of the Procfile (web, worker),
+# wired together; Ctrl+C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -36,11 +37,30 @@ if [ "${DEMO_ISV:-0}" = 1 ]; then
   export DASHBOARD_ENCRYPTION_KEY
 fi
 
+# On the way out, TERM the Procfile's processes (the worker finishes its current call,
+# still talking to the sandbox), then the sandbox.
+pids=()
+sandbox_pid=
+stop_all() {
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  if [ -n "$sandbox_pid" ]; then
+    kill "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+  fi
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 "$VENV/bin/python" -m dashboard.sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" > "$INSTANCE/sandbox.log" 2>&1 &
 sandbox_pid=$!
-trap 'kill $sandbox_pid 2>/dev/null || true' EXIT INT TERM
 
 "$VENV/bin/flask" --app app db upgrade > "$INSTANCE/migrate.log" 2>&1 || { cat "$INSTANCE/migrate.log"; exit 1; }
+# Once more now that the tables exist: the admin is created here, not by web and worker at once.
+"$VENV/bin/flask" --app app users list >> "$INSTANCE/migrate.log" 2>&1 || { cat "$INSTANCE/migrate.log"; exit 1; }
 
 cat <<MSG
 
@@ -50,10 +70,16 @@ cat <<MSG
   Stop:      Ctrl+C
 
 MSG
-# exec would lose the trap that stops the sandbox; run gunicorn as a child instead.
-"$VENV/bin/gunicorn" -c gunicorn.conf.py --bind "$HOST:$PORT" app:app &
-gunicorn_pid=$!
-trap 'kill $gunicorn_pid $sandbox_pid 2>/dev/null || true' EXIT INT TERM
+# The Procfile is the one list of processes: start each line, its output prefixed by
+# its name, with the virtualenv first on PATH (the commands name gunicorn, flask).
+export GUNICORN_BIND="$HOST:$PORT"
+export PATH="$(cd "$VENV/bin" && pwd):$PATH"
+while IFS= read -r line; do
+  [[ "$line" =~ ^([A-Za-z0-9_-]+):[[:space:]]*(.+)$ ]] || continue
+  name=${BASH_REMATCH[1]} command=${BASH_REMATCH[2]}
+  bash -c "exec $command" > >(sed -u "s/^/$(printf '%-6s' "$name") | /") 2>&1 &
+  pids+=($!)
+done < Procfile
 
 if [ "${DEMO_ISV:-0}" = 1 ]; then
   # As DingTalk would: push the suite ticket and both demo companies' authorisations
@@ -77,4 +103,5 @@ for corp in ("dingisvcorpa", "dingisvcorpb"):
 print("  ISV mode: the suite ticket and two authorised companies were pushed; pick one at the top.")
 PY
 fi
-wait $gunicorn_pid
+# Until any of them stops (or Ctrl+C); the EXIT trap stops the others.
+wait -n "${pids[@]}"

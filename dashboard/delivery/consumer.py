@@ -33,8 +33,13 @@ class DeliveryConsumer(Consumer):
         options.setdefault("max_delay", 1.0)
         super().__init__(get_huey(app), workers=workers, worker_type="thread", **options)
         self.app = app
-        # SIGINT (Ctrl-C under `make run`) finishes the current call too, as SIGTERM does.
-        self._signal_actions[signal.SIGINT] = (False, True)
+        # Ctrl-C in a terminal finishes the current call too, as SIGTERM does. When SIGINT
+        # is ignored (a background job of a script: `make run`), it stays ignored, and
+        # the script's SIGTERM is the only, graceful, signal.
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            del self._signal_actions[signal.SIGINT]
+        else:
+            self._signal_actions[signal.SIGINT] = (False, True)
 
     def start(self):
         self.beat()

@@ -1,4 +1,5 @@
-"""The README's run command: the sandbox and the dashboard come up wired together."""
+"""The README's run command: the sandbox and every Procfile process come up wired together,
+and Ctrl+C stops them all."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def test_run_demo_serves_the_demo_company_and_prints_the_sign_in(tmp_path, isv):
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DINGTALK_", "DASHBOARD_", "CACHE_"))
+        if not k.startswith(("DINGTALK_", "DASHBOARD_", "CACHE_", "DELIVERY_", "GUNICORN_"))
     }
     env.update(
         PORT=str(port),
@@ -69,7 +70,28 @@ def test_run_demo_serves_the_demo_company_and_prints_the_sign_in(tmp_path, isv):
             )
         overview = web.get(base + "/org/", timeout=30).text
         assert "150" in overview  # the demo company's head count, read from the sandbox
+
+        # the Procfile's worker runs: its heartbeat makes /readyz ready
+        wait_until(lambda: requests.get(base + "/readyz", timeout=5).ok, 60, "/readyz", proc)
+        checks = requests.get(base + "/readyz", timeout=5).json()["checks"]
+        assert checks["delivery_consumer"]["status"] == "ok"
+        assert checks["delivery_queue"]["backend"] == "sqlite"
+        assert "worker | " in (tmp_path / "run.log").read_text()
+
+        # Ctrl+C (SIGINT to the terminal's process group) stops every process
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=90)
+        wait_until(lambda: not _group_alive(proc.pid), 30, "every process stopped")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         log.close()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
