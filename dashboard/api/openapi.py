@@ -6,13 +6,8 @@ import json
 import shlex
 from typing import Any
 
-from dashboard.api.operations import (
-    OPERATION_LIST,
-    RECIPIENTS_MESSAGE,
-    STRING_MAX,
-    Field,
-    Operation,
-)
+from dashboard.api.fields import STRING_MAX, Field
+from dashboard.api.operations import OPERATION_LIST, RECIPIENTS_MESSAGE, Operation
 
 PLACEHOLDER_TOKEN = "$DINGTALK_API_TOKEN"
 RESPONSES = {

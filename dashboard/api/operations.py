@@ -13,185 +13,22 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dashboard.api.auth import ApiPrincipal
+from dashboard.api.fields import INT64_MAX, Field, FieldError, is_missing
 from dashboard.api.models import SCOPE_READ, SCOPE_SEND
-from dashboard.chats.service import SETTINGS as CHAT_SETTINGS
+from dashboard.api.replies import SEND_FAILED, work_notice_reply
+from dashboard.chats import service as chats
 from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk.api.users import LISTBYPAGE_ORDERS
-from dashboard.dingtalk.messages import text as text_msg
-from dashboard.dingtalk.messages import validate_msg
+from dashboard.notifications.sending import send_work_notice
 
-INT64_MAX = 2**63 - 1
 LANGS = ("zh_CN", "en_US")
-TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
-FALSE_WORDS = frozenset({"false", "0", "no", "off"})
-STRING_MAX = 256
+#: `Send.source` of the sends made through the API.
+API_SOURCE = "api"
 RECIPIENTS_MESSAGE = "userid_list,dept_id_list, to_all_user必须有一个不能为空"
 OWNER_NOT_MEMBER_MESSAGE = "群主必须为群成员"
-
-
-class FieldError(ValueError):
-    """A missing or invalid field; `message` is what the caller sees."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Field:
-    """One request field under its original name.
-
-    kind: string, integer, boolean, idlist (array or comma-separated string),
-    or message (text content, or a DingTalk msg object).
-    """
-
-    name: str
-    kind: str = "string"
-    required: str | None = None
-    description: Any = ""
-    minimum: int | None = None
-    maximum: int | None = None
-    choices: tuple[str, ...] | None = None
-    numeric_items: bool = False
-    example: Any = None
-
-    def parse(self, raw: Any) -> Any:
-        """Coerce a JSON or form value; None when absent or empty (but 0 and false are values)."""
-        if is_missing(raw):
-            return None
-        parser = getattr(self, f"_parse_{self.kind}")
-        return parser(raw)
-
-    def _parse_string(self, raw: Any) -> str:
-        if isinstance(raw, bool) or not isinstance(raw, str | int):
-            raise FieldError(_("%(field)s must be a string", field=self.name))
-        value = str(raw).strip()
-        if len(value) > STRING_MAX:
-            raise FieldError(
-                _(
-                    "%(field)s is too long (at most %(max)s characters)",
-                    field=self.name,
-                    max=STRING_MAX,
-                )
-            )
-        if self.choices and value not in self.choices:
-            raise FieldError(
-                _(
-                    "%(field)s must be one of: %(choices)s",
-                    field=self.name,
-                    choices=", ".join(self.choices),
-                )
-            )
-        return value
-
-    def _parse_integer(self, raw: Any) -> int:
-        value = as_int(raw)
-        if value is None:
-            raise FieldError(_("%(field)s must be an integer", field=self.name))
-        low = self.minimum if self.minimum is not None else -INT64_MAX
-        high = self.maximum if self.maximum is not None else INT64_MAX
-        if not low <= value <= high:
-            raise FieldError(
-                _(
-                    "%(field)s must be between %(min)s and %(max)s",
-                    field=self.name,
-                    min=low,
-                    max=high,
-                )
-            )
-        return value
-
-    def _parse_boolean(self, raw: Any) -> bool:
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, int) and raw in (0, 1):
-            return bool(raw)
-        if isinstance(raw, str):
-            word = raw.strip().lower()
-            if word in TRUE_WORDS:
-                return True
-            if word in FALSE_WORDS:
-                return False
-        raise FieldError(_("%(field)s must be true or false (or 1 or 0)", field=self.name))
-
-    def _parse_idlist(self, raw: Any) -> list[str] | None:
-        if isinstance(raw, str):
-            items = raw.split(",")
-        elif isinstance(raw, list):
-            items = raw
-        else:
-            items = [raw]
-        values = []
-        for item in items:
-            if isinstance(item, bool) or not isinstance(item, str | int):
-                raise FieldError(
-                    _(
-                        "%(field)s must be a list of ids or a comma-separated string",
-                        field=self.name,
-                    )
-                )
-            value = str(item).strip()
-            if not value:
-                continue
-            if "," in value or len(value) > STRING_MAX:
-                raise FieldError(
-                    _(
-                        "%(field)s must be a list of ids or a comma-separated string",
-                        field=self.name,
-                    )
-                )
-            if self.numeric_items and as_int(value) is None:
-                raise FieldError(
-                    _("%(field)s must list department ids (integers)", field=self.name)
-                )
-            values.append(value)
-        return values or None
-
-    def _parse_message(self, raw: Any) -> dict[str, Any]:
-        if isinstance(raw, dict):
-            msg = raw
-        elif isinstance(raw, str):
-            msg = text_msg(raw)
-        else:
-            raise FieldError(_("%(field)s must be text or a DingTalk msg object", field=self.name))
-        try:
-            validate_msg(msg)
-        except ValueError as exc:
-            raise FieldError(
-                _("%(field)s is not a valid message: %(reason)s", field=self.name, reason=exc)
-            ) from None
-        return msg
-
-
-def is_missing(raw: Any) -> bool:
-    """Absent, null, blank or empty. 0 and false are values (the original got this wrong)."""
-    if raw is None:
-        return True
-    if isinstance(raw, str):
-        return not raw.strip()
-    if isinstance(raw, list | dict):
-        return not raw
-    return False
-
-
-def as_int(raw: Any) -> int | None:
-    """An integer from an int or a decimal string; None for anything else (bools included)."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float) and raw.is_integer() and abs(raw) <= INT64_MAX:
-        return int(raw)
-    if isinstance(raw, str):
-        text = raw.strip()
-        digits = text[1:] if text[:1] in "+-" else text
-        if digits.isascii() and digits.isdigit() and len(digits) <= 19:
-            return int(text)
-    return None
 
 
 @dataclass
@@ -221,6 +58,8 @@ class Operation:
     example: Mapping[str, Any] = field(default_factory=dict)
     #: The required-field test when it is more than "each required field": asyncsend_v2's recipients.
     requires: Callable[[Mapping[str, Any]], None] | None = None
+    #: What became of the request when DingTalk answered no result (HTTP 500, a block page).
+    failure_note: Any = None
 
     @property
     def sends(self) -> bool:
@@ -255,34 +94,35 @@ class Operation:
 
 
 def _asyncsend_v2(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
-    from dashboard.api.sends import send_work_notice_via_history
-
-    return send_work_notice_via_history(
+    """Through the notifications service, so API sends land in the history (token's name)."""
+    send = send_work_notice(
         msg=a["msg"],
-        userid_list=a["userid_list"],
-        dept_id_list=a["dept_id_list"],
+        userid_list=a["userid_list"] or [],
+        dept_id_list=[int(d) for d in a["dept_id_list"] or []],
         to_all_user=bool(a["to_all_user"]),
-        principal=ctx.principal,
+        sender=ctx.principal.name,
+        source=API_SOURCE,
+        api_token_name=ctx.principal.name,
     )
+    return work_notice_reply(send)
 
 
 def _create_chat(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
-    from dashboard.api.sends import create_chat
-
-    settings = {k: a[k] for k in CHAT_SETTINGS if a.get(k) is not None}
-    return create_chat(
-        ctx,
+    """Through the chats service, so API-created chats are remembered like a page's."""
+    chat = chats.create_chat(
         name=a["name"],
         owner=a["owner"],
         useridlist=a["useridlist"],
-        settings=settings,
+        settings={k: a[k] for k in chats.SETTINGS if a.get(k) is not None},
+        created_by=ctx.principal.name,
     )
+    return chat.dingtalk_reply
 
 
 def _chat_send(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
-    from dashboard.api.sends import send_chat_message
-
-    return send_chat_message(ctx, chatid=a["chatid"], msg=a["msg"])
+    """Through the chats service, so the message is recorded like a page's."""
+    message = chats.send_chat_message(chatid=a["chatid"], msg=a["msg"], sender=ctx.principal.name)
+    return message.dingtalk_reply
 
 
 TO_ALL_USER = Field("to_all_user", "boolean", None, _l("Send to the whole company (true/false)."))
@@ -376,6 +216,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
             ),
         ),
         requires=_require_send,
+        failure_note=SEND_FAILED,
     ),
     Operation(
         "getsendprogress",
@@ -536,10 +377,11 @@ OPERATION_LIST: tuple[Operation, ...] = (
             ),
             *(
                 Field(name, "integer", None, _l("Optional chat setting (0 or 1)."), 0, 1)
-                for name in CHAT_SETTINGS
+                for name in chats.SETTINGS
             ),
         ),
         check=_check_owner,
+        failure_note=_l("The chat was not created."),
     ),
     Operation(
         "chatInfo",
@@ -565,6 +407,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
                 example="Hello",
             ),
         ),
+        failure_note=SEND_FAILED,
     ),
     Operation(
         "getReadList",

@@ -161,3 +161,48 @@ def test_a_refused_send_answers_with_dingtalks_own_envelope(api, sandbox):
     assert body["errcode"] == 88
     assert body["data"]["sub_code"] == "60011"
     assert body["data"]["state"] == "failed"
+
+
+ASYNCSEND = "/topapi/message/corpconversation/asyncsend_v2"
+
+
+@pytest.mark.parametrize("kind", ["http_500", "ip_ban_html", "ip_ban_json"])
+def test_a_send_without_an_errcode_says_dingtalk_gave_no_result_and_the_send_failed(
+    api, sandbox, kind
+):
+    if kind.startswith("ip_ban"):
+        sandbox.set_knobs(ip_ban_style=kind.removeprefix("ip_ban_"))
+        kind = "ip_ban"
+    sandbox.inject(kind, count=5, path=ASYNCSEND)
+    body = failed(api("asyncsend_v2", {"userid_list": "u0002", "msg": "hi"}), 502)
+    assert body["msg"].startswith("钉钉没有返回结果") and body["msg"].endswith("发送失败。")
+    assert "None" not in body["msg"] and "errcode" not in body["msg"]
+    assert body["errcode"] is None and body["data"]["state"] == "failed"
+
+
+def test_the_english_message_names_the_http_status(api, sandbox):
+    sandbox.inject("http_500", count=5, path=ASYNCSEND)
+    response = api(
+        "asyncsend_v2", {"userid_list": "u0002", "msg": "hi"}, headers={"Accept-Language": "en"}
+    )
+    body = failed(response, 502)
+    assert body["msg"] == "DingTalk did not answer with a result (HTTP 500). The send failed."
+
+
+def test_a_send_with_some_batches_refused_says_which_went_out(api, sandbox):
+    userids = ",".join(f"u{n:04d}" for n in range(1, 102))  # two batches of asyncsend_v2
+    sandbox.inject("http_500", count=1, path=ASYNCSEND)
+    body = failed(api("asyncsend_v2", {"userid_list": userids, "msg": "两批"}), 502)
+    assert body["data"]["state"] == "partial" and len(body["data"]["task_ids"]) == 1
+    assert body["msg"].startswith("钉钉没有返回结果")
+    assert body["msg"].endswith("。部分批次已发送（见 task_ids），其余批次发送失败。")
+    assert "None" not in body["msg"]
+
+
+def test_a_chat_message_without_an_errcode_says_the_send_failed(api, sandbox):
+    chat = api("createChat", {"name": "群", "owner": "u0001", "useridlist": "u0001,u0002"})
+    chatid = chat.get_json()["data"]["chatid"]
+    sandbox.inject("http_500", count=5, path="/chat/send")
+    body = failed(api("chatSend", {"chatid": chatid, "msg": "hi"}), 502)
+    assert body["msg"] == "钉钉没有返回结果（HTTP 500）。发送失败。"
+    assert body["errcode"] is None
