@@ -123,6 +123,9 @@ def app(sandbox, tmp_path):
             "DINGTALK_BACKOFF_BASE": 0.01,
             "DINGTALK_TIMEOUT": 5.0,
             "DASHBOARD_INSTANCE_PATH": str(tmp_path),
+            # Sends run in the test's process; tests/delivery runs real consumers.
+            "DELIVERY_IMMEDIATE": True,
+            "DELIVERY_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}",
         }
     )
     app.test_client_class = RequestScopedClient
