@@ -8,7 +8,6 @@ attempt that reaches DingTalk is recorded, failed ones with errcode and errmsg.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from dashboard.chats.models import Chat, ChatMessage
+from dashboard.composer.recipients import parse_userids
 from dashboard.dingtalk.errors import (
     ApiError,
     DingTalkError,
@@ -46,7 +46,6 @@ SETTINGS = (
     "managementType",
     "chatBannedType",
 )
-_SEPARATORS = re.compile(r"[\s,，;；、]+")
 
 DISSOLVED = 2
 #: DingTalk codes with a plain-words story whatever the call (§6.1 and the error table).
@@ -96,19 +95,6 @@ class ValidationError(ValueError):
 
     def __str__(self) -> str:
         return "; ".join(str(message) for message in self.errors.values())
-
-
-def parse_userids(value: str | Iterable[str] | None) -> list[str]:
-    """Userids from text (commas, spaces or newlines) or a list, trimmed, duplicates dropped."""
-    if value is None:
-        return []
-    items = _SEPARATORS.split(value) if isinstance(value, str) else [str(v) for v in value]
-    seen: dict[str, None] = {}
-    for item in items:
-        item = item.strip()
-        if item:
-            seen.setdefault(item, None)
-    return list(seen)
 
 
 def check_chat(

@@ -432,7 +432,7 @@ class ComposeForm(MessageFields, FlaskForm):
 
     def validate_recipients(self) -> bool:
         """At least one recipient selector; department ids must be numbers."""
-        from dashboard.notifications.service import parse_dept_ids, parse_userids
+        from dashboard.composer.recipients import parse_dept_ids, parse_userids
 
         users = parse_userids(self.userid_list.data)
         try:

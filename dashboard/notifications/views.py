@@ -10,11 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.extensions import db
-from dashboard.notifications import bp, service
+from dashboard.notifications import bp, results, sending
+from dashboard.notifications import history as sends_history
 from dashboard.notifications.forms import MSGTYPE_CHOICES, ComposeForm, build_msg, preview_message
 from dashboard.notifications.models import SEND_STATES, Send
+from dashboard.notifications.preview import pretty_json, preview_requests
+from dashboard.notifications.warnings import presend_warnings
 
 STATE_LABELS = {
     "submitting": _l("Submitting"),
@@ -67,8 +71,8 @@ def notification_labels():
 
 def _recipients(form: ComposeForm) -> dict:
     return {
-        "userid_list": service.parse_userids(form.userid_list.data),
-        "dept_id_list": service.parse_dept_ids(form.dept_id_list.data),
+        "userid_list": parse_userids(form.userid_list.data),
+        "dept_id_list": parse_dept_ids(form.dept_id_list.data),
         "to_all_user": bool(form.to_all_user.data),
     }
 
@@ -85,16 +89,16 @@ def compose():
     warnings: list[str] = []
     if form.validate():
         nonce = form.nonce.data
-        already = service.find_by_nonce(nonce, current_user.username) if nonce else None
+        already = sending.find_by_nonce(nonce, current_user.username) if nonce else None
         if already is not None:
             flash(_("This form was already sent; it was not sent again."), "info")
             return redirect(url_for(".detail", send_id=already.id))
         msg, recipients = build_msg(form), _recipients(form)
-        warnings = service.presend_warnings(msg=msg, **recipients)
+        warnings = presend_warnings(msg=msg, **recipients)
         if warnings and not form.confirm.data and request.form.get("send_anyway"):
             form.confirm.errors.append(_("Tick this box to send despite the warnings."))
         if not warnings or form.confirm.data:
-            send = service.send_work_notice(
+            send = sending.send_work_notice(
                 msg=msg,
                 **recipients,
                 sender=current_user.username,
@@ -147,12 +151,12 @@ def preview():
         recipients = _recipients(form)
     except ValueError:
         recipients = {
-            "userid_list": service.parse_userids(form.userid_list.data),
+            "userid_list": parse_userids(form.userid_list.data),
             "dept_id_list": [],
             "to_all_user": False,
         }
     data.update(
-        service.preview_requests(
+        preview_requests(
             data["msg"],
             recipients["userid_list"],
             recipients["dept_id_list"],
@@ -161,9 +165,7 @@ def preview():
     )
     has_recipients = any(recipients.values())
     data["warnings"] = (
-        service.presend_warnings(msg=data["msg"], **recipients)
-        if data["valid"] and has_recipients
-        else []
+        presend_warnings(msg=data["msg"], **recipients) if data["valid"] and has_recipients else []
     )
     return jsonify(data)
 
@@ -171,18 +173,18 @@ def preview():
 @bp.route("/")
 @login_required
 def history():
-    filters = service.HistoryFilter(
+    filters = sends_history.HistoryFilter(
         **{
             k: (request.args.get(k) or "").strip() or None
             for k in ("state", "msgtype", "sender", "source", "q", "day")
         }
     )
     try:
-        query = service.history_query(filters)
+        query = sends_history.history_query(filters)
     except InvalidMessage as exc:
         flash(exc.reason, "warning")
         filters.day = None
-        query = service.history_query(filters)
+        query = sends_history.history_query(filters)
     number = request.args.get("page", 1, type=int)
     number = number if 1 <= number <= 10**6 else 1  # a huge page would overflow the SQL offset
     page = db.paginate(query, page=number, per_page=20, error_out=False)
@@ -206,17 +208,17 @@ def _get_send(send_id: int) -> Send:
 @login_required
 def detail(send_id: int):
     send = _get_send(send_id)
-    service.refresh_progress(send)
-    if not service.is_in_progress(send):
-        service.refresh_result(send)
-        service.warm_directory_names()
+    results.refresh_progress(send)
+    if not results.is_in_progress(send):
+        results.refresh_result(send)
+        results.warm_directory_names()
     return render_template(
         "notifications/detail.html",
         send=send,
-        msg_text=service.pretty_json(send.msg),
-        outcome=service.outcome(send),
-        percent=service.overall_percent(send),
-        in_progress=service.is_in_progress(send),
+        msg_text=pretty_json(send.msg),
+        outcome=results.outcome(send),
+        percent=results.overall_percent(send),
+        in_progress=results.is_in_progress(send),
     )
 
 
@@ -224,14 +226,14 @@ def detail(send_id: int):
 @login_required
 def status(send_id: int):
     """Progress of a send for the detail page's poller."""
-    send = service.refresh_progress(_get_send(send_id))
+    send = results.refresh_progress(_get_send(send_id))
     return jsonify(
         id=send.id,
         state=send.state,
         state_label=str(STATE_LABELS[send.state]),
         state_colour=STATE_COLOURS[send.state],
-        percent=service.overall_percent(send),
-        in_progress=service.is_in_progress(send),
+        percent=results.overall_percent(send),
+        in_progress=results.is_in_progress(send),
         tasks=[
             {
                 "batch_no": t.batch_no,
@@ -251,9 +253,9 @@ def status(send_id: int):
 @login_required
 def result(send_id: int):
     """The per-recipient result as an HTML fragment (fetched once progress reaches 100 %)."""
-    send = service.refresh_result(_get_send(send_id))
-    service.warm_directory_names()
-    return render_template("notifications/_result.html", send=send, outcome=service.outcome(send))
+    send = results.refresh_result(_get_send(send_id))
+    results.warm_directory_names()
+    return render_template("notifications/_result.html", send=send, outcome=results.outcome(send))
 
 
 @bp.route("/<int:send_id>/recall", methods=["POST"])
@@ -261,7 +263,7 @@ def result(send_id: int):
 def recall(send_id: int):
     send = _get_send(send_id)
     try:
-        attempts = service.recall(send, current_user.username)
+        attempts = sending.recall(send, current_user.username)
     except InvalidMessage as exc:
         flash(exc.reason, "warning")
         return redirect(url_for(".detail", send_id=send.id))

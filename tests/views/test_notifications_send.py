@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dashboard.extensions import db
-from dashboard.notifications import service
+from dashboard.notifications import sending
 from dashboard.notifications.models import Recall, Send, utcnow
 from dashboard.sandbox.demo import build_company
 
@@ -80,8 +80,8 @@ def test_double_submitted_form_sends_once(signed_in, sandbox):
 
 def test_service_with_a_used_nonce_returns_the_first_send(app, sandbox):
     kwargs = dict(msg={"msgtype": "text", "text": {"content": "hi"}}, userid_list=["u0001"], dept_id_list=None, to_all_user=False, sender="api-user", source="api", api_token_name="ci", nonce="api-1")  # fmt: skip
-    first = service.send_work_notice(**kwargs)
-    second = service.send_work_notice(**kwargs)
+    first = sending.send_work_notice(**kwargs)
+    second = sending.send_work_notice(**kwargs)
     assert first.id == second.id
     assert calls(sandbox, ASYNCSEND) == 1
     assert (first.source, first.api_token_name) == ("api", "ci")

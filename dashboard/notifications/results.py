@@ -1,0 +1,180 @@
+"""Following a send: progress, the per-recipient result, and what it means in words.
+
+getsendprogress and getsendresult answer only for tasks of the last 24 hours
+(``Send.within_result_window``); a failed lookup costs the page nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+
+from dashboard.dingtalk.errors import DingTalkError
+from dashboard.extensions import db
+from dashboard.notifications.models import Send, SendTask, utcnow
+from dashboard.services.dingtalk import get_client
+
+log = logging.getLogger(__name__)
+
+
+def forbidden_reason(code: str | int | None) -> str:
+    """The translated explanation of a forbidden_list code."""
+    reasons = {
+        "143103": _("Too many recipients per minute (internal app QPM cap)."),
+        "143104": _("Too many recipients per minute (internal app QPM cap)."),
+        "143105": _("The user already received the daily maximum of notifications from this app."),
+        "143106": _("Duplicate: the same content was already sent to this user today."),
+        "143203": _("Too many recipients per minute (third-party app QPM cap)."),
+        "143204": _("Too many recipients per minute (third-party app QPM cap)."),
+        "143205": _("The user already received the daily maximum of notifications from this app."),
+        "143206": _("Duplicate: the same content was already sent to this user today."),
+        "1430002": _("Blocked: the content contains banned words."),
+        "1430003": _("Blocked by DingTalk's system protection."),
+        "1430004": _("Blocked by executive (高管) protection."),
+    }
+    return reasons.get(str(code), _("Refused by DingTalk (code %(code)s).", code=code))
+
+
+def _live_tasks(send: Send) -> list[SendTask]:
+    return [t for t in send.tasks if t.task_id is not None and t.state in ("submitted", "unknown")]
+
+
+def is_in_progress(send: Send) -> bool:
+    """True while some accepted task has not reached status 2 and can still be asked about."""
+    if send.state == "recalled" or not send.within_result_window:
+        return False
+    return any(t.status != 2 for t in _live_tasks(send))
+
+
+def overall_percent(send: Send) -> int:
+    """Mean progress of the accepted tasks (recalled ones included: they were delivered)."""
+    tasks = [t for t in send.tasks if t.task_id is not None]
+    if not tasks:
+        return 0
+    return round(sum(t.progress for t in tasks) / len(tasks))
+
+
+def refresh_progress(send: Send) -> Send:
+    """Ask getsendprogress for each unfinished task; mark the send completed when all are done."""
+    pending = [t for t in _live_tasks(send) if t.status != 2]
+    if pending and send.within_result_window:
+        client = get_client(corpid=send.corpid)
+        for task in pending:
+            try:
+                reply = client.messages.get_send_progress(task.task_id)
+            except DingTalkError as exc:
+                log.info("progress of task %s unavailable: %s", task.task_id, exc)
+                continue
+            progress = reply.get("progress") or {}
+            task.progress = int(progress.get("progress_in_percent") or 0)
+            task.status = int(progress.get("status") or 0)
+            task.fetched_at = utcnow()
+    settle_progress(send)
+    db.session.commit()
+    return send
+
+
+def settle_progress(send: Send) -> None:
+    """A submitted send is completed once DingTalk reports every accepted task done."""
+    live = _live_tasks(send)
+    if send.state == "submitted" and live and all(t.status == 2 for t in live):
+        send.state = "completed"
+        send.completed_at = send.completed_at or utcnow()
+
+
+def refresh_result(send: Send) -> Send:
+    """Fetch getsendresult for each accepted task (only possible within 24 hours)."""
+    if not send.within_result_window:
+        return send
+    client = get_client(corpid=send.corpid)
+    for task in _live_tasks(send):
+        try:
+            reply = client.messages.get_send_result(task.task_id)
+        except DingTalkError as exc:
+            log.info("result of task %s unavailable: %s", task.task_id, exc)
+            continue
+        task.result_json = json.dumps(reply.get("send_result") or {}, ensure_ascii=False)
+        task.fetched_at = utcnow()
+    db.session.commit()
+    return send
+
+
+def warm_directory_names() -> None:
+    """Make sure the directory snapshot behind the ``username`` filter exists (cached crawl).
+
+    The result page lists recipients by name; without a snapshot the filter shows
+    bare userids. A failed crawl only costs the names, never the page.
+    """
+    from dashboard.directory.snapshot import get_snapshot
+
+    try:
+        get_snapshot(build_if_missing=True)
+    except Exception as exc:  # noqa: BLE001 (names must never break the result page)
+        log.info("no directory names for the send result: %s", exc.__class__.__name__)
+
+
+@dataclass
+class Outcome:
+    """Per-recipient result of a send, merged over its tasks."""
+
+    read: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    invalid_users: list[str] = field(default_factory=list)
+    invalid_depts: list[int] = field(default_factory=list)
+    forbidden: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    fetched_at: datetime | None = None
+    has_result: bool = False
+
+    @property
+    def total(self) -> int:
+        return (
+            len(self.read) + len(self.unread) + len(self.invalid_users)
+            + len(self.forbidden) + len(self.failed)
+        )  # fmt: skip
+
+
+def outcome(send: Send) -> Outcome:
+    """Merge the stored results of a send's tasks into groups, with forbidden reasons."""
+    merged = Outcome()
+    forbidden_codes: dict[str, dict[str, Any]] = {}
+    for task in send.tasks:
+        result = task.result
+        if result is None:
+            continue
+        merged.has_result = True
+        if task.fetched_at and (merged.fetched_at is None or task.fetched_at > merged.fetched_at):
+            merged.fetched_at = task.fetched_at
+        merged.read += result.get("read_user_id_list") or []
+        merged.unread += result.get("unread_user_id_list") or []
+        merged.invalid_users += result.get("invalid_user_id_list") or []
+        merged.invalid_depts += result.get("invalid_dept_id_list") or []
+        merged.failed += result.get("failed_user_id_list") or []
+        for item in result.get("forbidden_list") or []:
+            forbidden_codes[str(item.get("userid"))] = item
+        for userid in result.get("forbidden_user_id_list") or []:
+            forbidden_codes.setdefault(str(userid), {"userid": userid, "code": None})
+    # Batches can reach one person twice (a listed user inside a listed department): the
+    # second copy is dropped as a duplicate, but that person did get the notification.
+    merged.read = list(dict.fromkeys(merged.read))
+    delivered = set(merged.read)
+    merged.unread = [u for u in dict.fromkeys(merged.unread) if u not in delivered]
+    delivered.update(merged.unread)
+    forbidden_codes = {u: item for u, item in forbidden_codes.items() if u not in delivered}
+    merged.forbidden = [
+        {
+            "userid": userid,
+            "code": item.get("code"),
+            "count": item.get("count"),
+            "reason": forbidden_reason(item.get("code"))
+            if item.get("code")
+            else _("Refused by DingTalk."),
+        }
+        for userid, item in forbidden_codes.items()
+    ]
+    return merged
