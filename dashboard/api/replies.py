@@ -158,7 +158,11 @@ def work_notice_reply(send: Any) -> dict[str, Any]:
 
 
 def _original_error(send: Any) -> DingTalkError | None:
-    """The error DingTalk answered this request's first failed batch with, if kept."""
+    """The error DingTalk answered this request's first failed batch with, if kept.
+
+    `dashboard.attempts.Attempt.fail` leaves it on the task (`dingtalk_error`) for
+    the request that made the call; otherwise it is rebuilt from the record.
+    """
     for task in send.tasks:
         error = getattr(task, "dingtalk_error", None)
         if error is not None:
@@ -171,11 +175,11 @@ def _send_error(send: Any) -> DingTalkError:
     original = _original_error(send)
     if original is not None:
         return original
-    failed = [t for t in send.tasks if t.error_code is not None or t.state in ("failed", "unknown")]
-    code = send.error_code
-    message = send.error_message
+    failed = [t for t in send.tasks if t.errcode is not None or t.state in ("failed", "unknown")]
+    code = send.errcode
+    message = send.errmsg
     if code is None and failed:
-        code, message = failed[0].error_code, failed[0].error_message
+        code, message = failed[0].errcode, failed[0].errmsg
     if send.state == "unknown" or (failed and failed[0].state == "unknown" and code is None):
         return RequestTimeout(
             "asyncsend_v2: no answer in time; the notice may have been delivered",
@@ -189,9 +193,9 @@ def _send_error(send: Any) -> DingTalkError:
 
 def _failure_data(send: Any, sent: list[Any], base: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = dict(base)
-    if send.error_code is not None and _original_error(send) is None:
-        data["errcode"] = send.error_code
-        data["errmsg"] = send.error_message
+    if send.errcode is not None and _original_error(send) is None:
+        data["errcode"] = send.errcode
+        data["errmsg"] = send.errmsg
     if sent:
         data["task_ids"] = [t.task_id for t in sent]
     return data

@@ -43,7 +43,7 @@ def test_a_refused_send_is_recorded_too(api, sandbox):
     assert response.status_code == 400 and response.get_json()["errcode"] == 40035
     send = db.session.execute(db.select(Send)).scalar_one()
     assert (
-        send.state == "failed" and send.error_code == 40035 and send.api_token_name == "hr-script"
+        send.state == "failed" and send.errcode == 40035 and send.api_token_name == "hr-script"
     )
 
 
