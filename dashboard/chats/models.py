@@ -2,7 +2,8 @@
 
 DingTalk has no "list my chats" and no "list messages" call, so every chat
 created here and every message sent into a chat is recorded, failures included
-(with DingTalk's errcode and errmsg), or the admin would lose track of them.
+(``dashboard.attempts.Attempt``: state, errcode, errmsg, reason, request_id),
+or the admin would lose track of them.
 """
 
 from __future__ import annotations
@@ -10,27 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dashboard.attempts import Attempt
 from dashboard.auth.models import utcnow
 from dashboard.extensions import db
-
-
-class Attempt:
-    """The outcome columns of a call to DingTalk that the console records."""
-
-    errcode: Mapped[int | None]
-    errmsg: Mapped[str | None] = mapped_column(Text)
-    #: Why it failed, in the console's words (see service.explain): "dissolved", ...
-    reason: Mapped[str | None] = mapped_column(String(32))
-    #: Recorded before the call ("pending"), then "done", "failed", or "unknown" (timed
-    #: out: DingTalk may have acted; never retried).
-    state: Mapped[str] = mapped_column(String(10), default="pending", server_default="done")
-
-    @property
-    def ok(self) -> bool:
-        return self.state == "done"
 
 
 class Chat(Attempt, db.Model):

@@ -14,6 +14,8 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from dashboard import attempts
+from dashboard.attempts import record_call
 from dashboard.chats.models import Chat, ChatMessage
 from dashboard.composer.recipients import parse_userids
 from dashboard.dingtalk.errors import (
@@ -21,11 +23,6 @@ from dashboard.dingtalk.errors import (
     DingTalkError,
     InvalidMessage,
     NotFound,
-    PaginationError,
-    PermissionDenied,
-    Throttled,
-    TokenError,
-    TransportError,
 )
 from dashboard.dingtalk.messages import validate_msg
 from dashboard.extensions import db
@@ -174,20 +171,23 @@ def create_chat(
         created_by=created_by,
         corpid=current_company(),
     )
-    _record_pending(chat)
+    client = get_client()  # before anything is recorded (NoCompanySelected leaves no row)
+
+    def keep(reply: dict[str, Any]) -> None:
+        chat.chatid = reply.get("chatid")
+        chat.open_conversation_id = reply.get("openConversationId")
+
     try:
-        reply = get_client().chats.create_chat(name, owner, members, **options)
+        reply = record_call(
+            chat,
+            lambda: client.chats.create_chat(name, owner, members, **options),
+            reason=lambda error: failure_reason(error, operation="create"),
+            on_success=keep,
+        )
     except InvalidMessage as exc:
         db.session.delete(chat)  # refused locally: nothing went out
         db.session.commit()
         raise ValidationError({exc.field: exc.reason}) from exc
-    except DingTalkError as exc:
-        _record_failure(chat, exc, failure_reason(exc, operation="create"))
-        raise
-    chat.chatid = reply.get("chatid")
-    chat.open_conversation_id = reply.get("openConversationId")
-    chat.state = "done"
-    db.session.commit()
     chat.dingtalk_reply = reply
     log.info("chat %s created by %s with %d members", chat.chatid, created_by, len(members))
     return chat
@@ -207,16 +207,18 @@ def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> Ch
         validate_msg(msg)
     except InvalidMessage as exc:
         raise ValidationError({exc.field: exc.reason}) from exc
+    client = get_client()  # before anything is recorded
     record = ChatMessage(chatid=chatid, msgtype=msg["msgtype"], msg=dict(msg), sender=sender)
-    _record_pending(record)
-    try:
-        reply = get_client().chats.send_chat_message(chatid, msg)
-    except DingTalkError as exc:
-        _record_failure(record, exc, _diagnose_send(chatid, exc))
-        raise
-    record.message_id = reply.get("messageId")
-    record.state = "done"
-    db.session.commit()
+
+    def keep(reply: dict[str, Any]) -> None:
+        record.message_id = reply.get("messageId")
+
+    reply = record_call(
+        record,
+        lambda: client.chats.send_chat_message(chatid, msg),
+        reason=lambda error: _diagnose_send(chatid, error),
+        on_success=keep,
+    )
     record.dingtalk_reply = reply
     log.info("%s message sent into chat %s by %s", record.msgtype, chatid, sender)
     return record
@@ -265,18 +267,9 @@ def chat_messages(chatid: str) -> list[ChatMessage]:
 
 def failure_reason(error: DingTalkError, *, operation: str = "") -> str | None:
     """Classify a DingTalk failure as one of REASONS (None when it has no plain-words story)."""
-    if isinstance(error, PaginationError):
-        return "stuck_cursor"
-    if getattr(error, "outcome_unknown", False):
-        return "no_answer"
-    if isinstance(error, TransportError):
-        return "unreachable"
-    if isinstance(error, Throttled):
-        return "throttled"
-    if isinstance(error, TokenError):
-        return "credentials"
-    if isinstance(error, PermissionDenied):
-        return "permission"
+    shared = attempts.failure_reason(error)
+    if shared is not None:
+        return shared
     code = error.code if isinstance(error, ApiError) else None
     if code in BY_CODE:
         return BY_CODE[code]
@@ -297,7 +290,7 @@ def explain(
     """Say in words why DingTalk refused a chat call (from an error, or a recorded failure)."""
     if error is not None:
         reason = reason or failure_reason(error, operation=operation)
-        errcode = error.errcode
+        errcode = error.code
     if reason in REASONS:
         return str(REASONS[reason])
     if errcode is None:
@@ -326,33 +319,6 @@ def _diagnose_send(chatid: str, error: DingTalkError) -> str | None:
 def explain_record(record: Chat | ChatMessage) -> str:
     """The plain-words reason recorded with a failed chat or message."""
     return explain(errcode=record.errcode, reason=record.reason)
-
-
-def _record_pending(record: Chat | ChatMessage) -> None:
-    """Commit the attempt before DingTalk is called: nothing sent goes unrecorded."""
-    record.state = "pending"
-    db.session.add(record)
-    db.session.commit()
-
-
-def _record_failure(record: Chat | ChatMessage, error: DingTalkError, reason: str | None) -> None:
-    """Store the failed attempt; the error then carries it as `.record` for the caller.
-
-    A timeout is `unknown`, not `failed`: DingTalk may have acted, and nothing is re-sent.
-    """
-    record.state = "unknown" if getattr(error, "outcome_unknown", False) else "failed"
-    record.errcode = error.errcode
-    record.errmsg = (error.errmsg if isinstance(error, ApiError) else None) or str(error)
-    record.reason = reason
-    db.session.add(record)
-    db.session.commit()
-    log.warning(
-        "%s failed: errcode=%s reason=%s",
-        "chat/create" if isinstance(record, Chat) else "chat/send",
-        record.errcode,
-        reason,
-    )
-    error.record = record
 
 
 def preview_request(chatid: str, msg: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dashboard.attempts import Attempt
 from dashboard.extensions import db
 
 SEND_STATES = ("submitting", "submitted", "partial", "failed", "unknown", "completed", "recalled")
@@ -51,8 +52,10 @@ class Send(db.Model):
     msg_json: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     state: Mapped[str] = mapped_column(String(12), default="submitting", index=True)
-    error_code: Mapped[int | None]
-    error_message: Mapped[str | None] = mapped_column(Text)
+    #: The first failed batch's errcode, errmsg and reason (see dashboard.attempts).
+    errcode: Mapped[int | None]
+    errmsg: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(32))
     nonce: Mapped[str | None] = mapped_column(String(64), unique=True)
     completed_at: Mapped[datetime | None]
     recalled_at: Mapped[datetime | None]
@@ -97,8 +100,12 @@ class Send(db.Model):
         return f"<Send {self.id} {self.state}>"
 
 
-class SendTask(db.Model):
-    """One asyncsend_v2 call of a Send (a batch of at most 100 users / 20 departments)."""
+class SendTask(Attempt, db.Model):
+    """One asyncsend_v2 call of a Send (a batch of at most 100 users / 20 departments).
+
+    Its `state` is the call's (dashboard.attempts): pending, done, failed, unknown;
+    a recalled task stays `done`, with `recalled_at`.
+    """
 
     __tablename__ = "notification_send_tasks"
 
@@ -108,12 +115,7 @@ class SendTask(db.Model):
     userid_list: Mapped[str] = mapped_column(Text, default="")
     dept_id_list: Mapped[str] = mapped_column(Text, default="")
     to_all_user: Mapped[bool] = mapped_column(default=False)
-    #: submitting, submitted, failed, unknown, recalled
-    state: Mapped[str] = mapped_column(String(12), default="submitting")
     task_id: Mapped[int | None] = mapped_column(BigInteger)
-    request_id: Mapped[str | None] = mapped_column(String(64))
-    error_code: Mapped[int | None]
-    error_message: Mapped[str | None] = mapped_column(Text)
     #: DingTalk's progress: percent 0-100 and status 0 (not started), 1 (running), 2 (done)
     progress: Mapped[int] = mapped_column(default=0)
     status: Mapped[int] = mapped_column(default=0)
@@ -136,7 +138,7 @@ class SendTask(db.Model):
         return [int(v) for v in _split(self.dept_id_list)]
 
 
-class Recall(db.Model):
+class Recall(Attempt, db.Model):
     """One recall attempt of one task (topapi/message/corpconversation/recall)."""
 
     __tablename__ = "notification_recalls"
@@ -146,8 +148,5 @@ class Recall(db.Model):
     task_id: Mapped[int] = mapped_column(BigInteger)
     user: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ok: Mapped[bool] = mapped_column(default=False)
-    error_code: Mapped[int | None]
-    error_message: Mapped[str | None] = mapped_column(Text)
 
     send: Mapped[Send] = relationship(back_populates="recalls")

@@ -41,7 +41,8 @@ def forbidden_reason(code: str | int | None) -> str:
 
 
 def _live_tasks(send: Send) -> list[SendTask]:
-    return [t for t in send.tasks if t.task_id is not None and t.state in ("submitted", "unknown")]
+    """The tasks DingTalk accepted and that were not recalled."""
+    return [t for t in send.tasks if t.task_id is not None and t.recalled_at is None]
 
 
 def is_in_progress(send: Send) -> bool:

@@ -2,9 +2,10 @@
 
 ``send_work_notice`` validates, records the Send before calling DingTalk, splits
 the recipients into batches (``batches.plan_batches``), and records each call's
-task or error. DingTalk errors never escape: callers read ``send.state``,
-``send.error_code``, ``send.error_message`` and ``send.tasks``. A timed-out call
-is ``unknown`` (it may have been delivered) and is never re-sent.
+task or error (each batch is an attempt, ``dashboard.attempts``: recorded before
+and after its call). DingTalk errors never escape: callers read ``send.state``,
+``send.errcode``, ``send.errmsg``, ``send.reason`` and ``send.tasks``. A timed-out
+call is ``unknown`` (it may have been delivered) and is never re-sent.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from contextlib import suppress
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from dashboard.attempts import FAILED, PENDING, UNKNOWN, record_call
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
+from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk import messages as dtmsg
-from dashboard.dingtalk.errors import DingTalkError, InvalidMessage, RequestTimeout
+from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
 from dashboard.extensions import db
 from dashboard.notifications.batches import batch_limits, plan_batches
 from dashboard.notifications.models import Recall, Send, SendTask, utcnow
@@ -73,6 +77,9 @@ def send_work_notice(
             _("At least one of userid_list, dept_id_list and to_all_user is required."),
         )
     dtmsg.validate_msg(msg)
+    # Before anything is recorded: without a client (no company chosen in ISV mode,
+    # no credentials) NotConfigured leaves no row behind.
+    client = get_client()
 
     send = Send(
         sender=sender,
@@ -96,7 +103,7 @@ def send_work_notice(
                 userid_list=",".join(batch.userids),
                 dept_id_list=",".join(str(d) for d in batch.dept_ids),
                 to_all_user=batch.to_all_user,
-                state="submitting",
+                state=PENDING,
             )
         )
     db.session.add(send)
@@ -114,61 +121,78 @@ def send_work_notice(
         send.id, sender, source, len(userids), len(dept_ids), bool(to_all_user), len(batches),
     )  # fmt: skip
 
-    client = None
-    for task, batch in zip(send.tasks, batches, strict=True):
-        try:
-            client = client or get_client()
-            reply = client.messages.send_work_notice(
-                msg,
-                userid_list=batch.userids or None,
-                dept_id_list=batch.dept_ids or None,
-                to_all_user=batch.to_all_user,
-            )
-        except RequestTimeout as exc:
-            task.state = "unknown"
-            _record_error(task, exc)
-        except DingTalkError as exc:
-            task.state = "failed"
-            _record_error(task, exc)
-        except InvalidMessage as exc:
-            task.state = "failed"
-            task.error_message = str(exc)
-        else:
-            task.state = "submitted"
-            task.task_id = int(reply["task_id"])
-            task.request_id = reply.get("request_id")
-        db.session.commit()
+    return deliver_batches(send, client)
 
+
+def deliver_batches(send: Send, client: DingTalkClient) -> Send:
+    """Call DingTalk for every batch not yet attempted, then settle the send.
+
+    A batch found started but never answered (the process stopped mid-call) is
+    ``unknown``: it may have gone out, so it is not sent again.
+    """
+    msg = send.msg
+    for task in send.tasks:
+        if task.interrupted:
+            task.give_up()
+            db.session.commit()
+        elif task.may_send:
+            _send_batch(client, msg, task)
     settle_after_send(send)
     db.session.commit()
-    audit.info("send %s is %s (error %s)", send.id, send.state, send.error_code)
+    audit.info("send %s is %s (errcode %s)", send.id, send.state, send.errcode)
     return send
 
 
-def _record_error(target: SendTask | Recall, exc: DingTalkError) -> None:
-    """Store the decoded code and message; keep the error itself on the object for
-    this request (`dingtalk_error`, not stored) so the JSON API can answer with
-    DingTalk's own envelope (errcode 88 with its sub_code, request_id)."""
-    target.dingtalk_error = exc
-    target.error_code = exc.code
-    target.error_message = (exc.sub_msg or exc.errmsg or str(exc))[:500]
+def _send_batch(client: DingTalkClient, msg: dict[str, Any], task: SendTask) -> None:
+    """One asyncsend_v2 call on record; a failure stays on the task (failed or unknown)."""
+
+    def call() -> dict[str, Any]:
+        return client.messages.send_work_notice(
+            msg,
+            userid_list=task.userids or None,
+            dept_id_list=task.dept_ids or None,
+            to_all_user=task.to_all_user,
+        )
+
+    def keep(reply: dict[str, Any]) -> None:
+        task.task_id = int(reply["task_id"])
+
+    with suppress(DingTalkError, InvalidMessage):  # recorded on the task
+        record_call(task, call, on_success=keep)
 
 
 def settle_after_send(send: Send) -> None:
-    """The send's state from its tasks' once every call was made."""
+    """The send's state once every batch was called, and its first failure as the summary.
+
+    Any batch ``unknown`` makes the send ``unknown`` (it may have reached people, it
+    is never sent again); all failed is ``failed``, some failed ``partial``.
+    """
     states = Counter(task.state for task in send.tasks)
-    first_error = next((t for t in send.tasks if t.state in ("failed", "unknown")), None)
+    first_error = next((t for t in send.tasks if t.state in (FAILED, UNKNOWN)), None)
     if first_error is not None:
-        send.error_code = first_error.error_code
-        send.error_message = first_error.error_message
-    if states["unknown"]:
+        send.errcode = first_error.errcode
+        send.errmsg = first_error.errmsg
+        send.reason = first_error.reason
+    if states[UNKNOWN]:
         send.state = "unknown"
-    elif states["failed"] == len(send.tasks):
+    elif states[FAILED] == len(send.tasks):
         send.state = "failed"
-    elif states["failed"]:
+    elif states[FAILED]:
         send.state = "partial"
     else:
         send.state = "submitted"
+
+
+def _recall_task(client: DingTalkClient, task: SendTask, attempt: Recall) -> None:
+    """One recall call on record; the task is marked recalled when DingTalk accepts."""
+
+    def keep(reply: dict[str, Any]) -> None:
+        task.recalled_at = utcnow()
+
+    with suppress(DingTalkError, InvalidMessage):  # recorded on the attempt
+        record_call(
+            attempt, lambda: client.messages.recall_work_notice(task.task_id), on_success=keep
+        )
 
 
 def find_by_nonce(nonce: str, sender: str) -> Send | None:
@@ -189,18 +213,8 @@ def recall(send: Send, user: str) -> list[Recall]:
     attempts = []
     for task in tasks:
         attempt = Recall(send=send, task_id=task.task_id, user=user)
-        db.session.add(attempt)
-        db.session.commit()  # the attempt is on record before DingTalk is asked
-        try:
-            client.messages.recall_work_notice(task.task_id)
-        except DingTalkError as exc:
-            _record_error(attempt, exc)
-        else:
-            attempt.ok = True
-            task.recalled_at = utcnow()
-            task.state = "recalled"
-        db.session.commit()
         attempts.append(attempt)
+        _recall_task(client, task, attempt)
     if all(t.recalled_at for t in send.tasks if t.task_id is not None):
         send.state = "recalled"
         send.recalled_at = utcnow()

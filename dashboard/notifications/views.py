@@ -42,11 +42,38 @@ STATE_COLOURS = {
 TASK_STATUS_LABELS = {0: _l("Queued"), 1: _l("Sending"), 2: _l("Completed")}
 
 
+#: A batch's attempt state (dashboard.attempts) in the send's words.
+TASK_STATES = {"pending": "submitting", "done": "submitted", "failed": "failed", "unknown": "unknown"}
+
+
+def task_send_state(task) -> str:
+    """A task's state in the send's vocabulary (submitting, submitted, recalled, ...)."""
+    if task.recalled_at is not None:
+        return "recalled"
+    return TASK_STATES.get(task.state, task.state)
+
+
 def task_state_label(task) -> str:
     """A task's state in words: DingTalk's progress once accepted, else our own state."""
-    if task.state == "submitted":
+    state = task_send_state(task)
+    if state == "submitted":
         return str(TASK_STATUS_LABELS.get(task.status or 0, TASK_STATUS_LABELS[0]))
-    return str(STATE_LABELS.get(task.state, task.state))
+    return str(STATE_LABELS.get(state, state))
+
+
+def failure_text(send: Send) -> str:
+    """Why a send (or its first failed batch) failed, in words, never "errcode None"."""
+    if send.errcode is not None:
+        return _(
+            "DingTalk refused the notification: %(error)s (errcode %(code)s)",
+            error=send.errmsg,
+            code=send.errcode,
+        )
+    if send.reason == "invalid":
+        return _("The notification was not sent: %(error)s", error=send.errmsg)
+    return _(
+        "DingTalk did not answer with a result: the send failed (%(error)s).", error=send.errmsg
+    )
 
 
 PREFILL_FIELDS = (
@@ -65,6 +92,7 @@ def notification_labels():
         "state_labels": STATE_LABELS,
         "state_colours": STATE_COLOURS,
         "task_state_label": task_state_label,
+        "failure_text": failure_text,
         "msgtype_labels": dict(MSGTYPE_CHOICES),
     }
 
@@ -120,7 +148,7 @@ def _flash_send(send: Send) -> None:
         )
     elif send.state == "partial":
         flash(
-            _("Some batches were refused by DingTalk: %(error)s", error=send.error_message),
+            _("Some batches were not sent: %(error)s", error=failure_text(send)),
             "warning",
         )
     elif send.state == "unknown":
@@ -131,14 +159,7 @@ def _flash_send(send: Send) -> None:
             "warning",
         )
     else:
-        flash(
-            _(
-                "DingTalk refused the notification: %(error)s (errcode %(code)s)",
-                error=send.error_message,
-                code=send.error_code,
-            ),
-            "danger",
-        )
+        flash(failure_text(send), "danger")
 
 
 @bp.route("/preview", methods=["POST"])
@@ -238,7 +259,7 @@ def status(send_id: int):
             {
                 "batch_no": t.batch_no,
                 "task_id": t.task_id,
-                "state": t.state,
+                "state": task_send_state(t),
                 "state_label": task_state_label(t),
                 "progress": t.progress,
                 "status": t.status,
@@ -274,7 +295,7 @@ def recall(send_id: int):
                 "%(ok)d of %(total)d tasks recalled; DingTalk refused the rest: %(error)s",
                 ok=len(attempts) - len(failed),
                 total=len(attempts),
-                error=failed[0].error_message,
+                error=failed[0].errmsg,
             ),
             "warning",
         )
