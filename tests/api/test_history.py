@@ -42,9 +42,7 @@ def test_a_refused_send_is_recorded_too(api, sandbox):
     response = api("asyncsend_v2", {"userid_list": "u0002", "msg": "失败"})
     assert response.status_code == 400 and response.get_json()["errcode"] == 40035
     send = db.session.execute(db.select(Send)).scalar_one()
-    assert (
-        send.state == "failed" and send.errcode == 40035 and send.api_token_name == "hr-script"
-    )
+    assert send.state == "failed" and send.errcode == 40035 and send.api_token_name == "hr-script"
 
 
 def test_api_chats_and_chat_messages_are_remembered(api, sandbox):
