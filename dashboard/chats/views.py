@@ -27,8 +27,10 @@ from dashboard.chats.forms import (
 )
 from dashboard.chats.models import ChatMessage
 from dashboard.dingtalk.errors import DingTalkError, NotFound
+from dashboard.directory.names import warm_names
 from dashboard.extensions import db
 from dashboard.notifications.forms import build_msg, preview_message
+from dashboard.services.dingtalk import NoCompanySelected
 
 
 @bp.url_value_preprocessor
@@ -84,6 +86,8 @@ def new():
             )
         except service.ValidationError as exc:
             _attach_errors(form, exc)
+        except NoCompanySelected:  # nothing recorded: keep what was typed
+            form.form_errors.append(_("Choose a company in the switcher first."))
         except DingTalkError as exc:
             failure = service.explain_record(exc.record)
         else:
@@ -148,6 +152,7 @@ def read_list(chatid: str, message_pk: int):
     status, failure = None, None
     try:
         status = service.read_status(message)
+        warm_names()  # the lists show names, also before anyone built the directory snapshot
     except service.ValidationError as exc:
         failure = str(exc)
     except DingTalkError as exc:

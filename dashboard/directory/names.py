@@ -3,12 +3,29 @@
 Registered as the Jinja filters `username` and `deptname`. They read the
 cached directory snapshot only: rendering a page never starts a crawl, and an
 id the snapshot does not know is shown as the id. The result is plain text;
-Jinja autoescapes it like any other value.
+Jinja autoescapes it like any other value. A page that lists people (a send's
+result, a chat's read list) calls `warm_names()` first, so that a fresh install
+shows names and not bare userids.
 """
 
 from __future__ import annotations
 
-from dashboard.directory.snapshot import peek_snapshot
+import logging
+
+from dashboard.directory.snapshot import get_snapshot, peek_snapshot
+
+log = logging.getLogger(__name__)
+
+
+def warm_names() -> None:
+    """Build the directory snapshot behind the filters if there is none yet (one cached crawl).
+
+    A failed crawl only costs the names, never the page.
+    """
+    try:
+        get_snapshot(build_if_missing=True)
+    except Exception as exc:  # noqa: BLE001 (names must never break a page)
+        log.info("no directory names for this page: %s", exc.__class__.__name__)
 
 
 def display_user(userid: str | None) -> str:

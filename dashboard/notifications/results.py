@@ -105,20 +105,6 @@ def refresh_result(send: Send) -> Send:
     return send
 
 
-def warm_directory_names() -> None:
-    """Make sure the directory snapshot behind the ``username`` filter exists (cached crawl).
-
-    The result page lists recipients by name; without a snapshot the filter shows
-    bare userids. A failed crawl only costs the names, never the page.
-    """
-    from dashboard.directory.snapshot import get_snapshot
-
-    try:
-        get_snapshot(build_if_missing=True)
-    except Exception as exc:  # noqa: BLE001 (names must never break the result page)
-        log.info("no directory names for the send result: %s", exc.__class__.__name__)
-
-
 @dataclass
 class Outcome:
     """Per-recipient result of a send, merged over its tasks."""

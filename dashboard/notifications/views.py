@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk.errors import InvalidMessage
+from dashboard.directory.names import warm_names
 from dashboard.extensions import db
 from dashboard.notifications import bp, results, sending
 from dashboard.notifications import history as sends_history
@@ -19,6 +20,7 @@ from dashboard.notifications.forms import MSGTYPE_CHOICES, ComposeForm, build_ms
 from dashboard.notifications.models import SEND_STATES, Send
 from dashboard.notifications.preview import pretty_json, preview_requests
 from dashboard.notifications.warnings import presend_warnings
+from dashboard.services.dingtalk import NoCompanySelected
 
 STATE_LABELS = {
     "submitting": _l("Submitting"),
@@ -43,7 +45,12 @@ TASK_STATUS_LABELS = {0: _l("Queued"), 1: _l("Sending"), 2: _l("Completed")}
 
 
 #: A batch's attempt state (dashboard.attempts) in the send's words.
-TASK_STATES = {"pending": "submitting", "done": "submitted", "failed": "failed", "unknown": "unknown"}
+TASK_STATES = {
+    "pending": "submitting",
+    "done": "submitted",
+    "failed": "failed",
+    "unknown": "unknown",
+}
 
 
 def task_send_state(task) -> str:
@@ -126,14 +133,18 @@ def compose():
         if warnings and not form.confirm.data and request.form.get("send_anyway"):
             form.confirm.errors.append(_("Tick this box to send despite the warnings."))
         if not warnings or form.confirm.data:
-            send = sending.send_work_notice(
-                msg=msg,
-                **recipients,
-                sender=current_user.username,
-                nonce=form.nonce.data or None,
-            )
-            _flash_send(send)
-            return redirect(url_for(".detail", send_id=send.id))
+            try:
+                send = sending.send_work_notice(
+                    msg=msg,
+                    **recipients,
+                    sender=current_user.username,
+                    nonce=form.nonce.data or None,
+                )
+            except NoCompanySelected:  # nothing recorded, nothing sent: keep what was typed
+                form.form_errors.append(_("Choose a company in the switcher first."))
+            else:
+                _flash_send(send)
+                return redirect(url_for(".detail", send_id=send.id))
     return render_template("notifications/compose.html", form=form, warnings=warnings)
 
 
@@ -232,7 +243,7 @@ def detail(send_id: int):
     results.refresh_progress(send)
     if not results.is_in_progress(send):
         results.refresh_result(send)
-        results.warm_directory_names()
+        warm_names()
     return render_template(
         "notifications/detail.html",
         send=send,
@@ -275,7 +286,7 @@ def status(send_id: int):
 def result(send_id: int):
     """The per-recipient result as an HTML fragment (fetched once progress reaches 100 %)."""
     send = results.refresh_result(_get_send(send_id))
-    results.warm_directory_names()
+    warm_names()
     return render_template("notifications/_result.html", send=send, outcome=results.outcome(send))
 
 
