@@ -532,3 +532,58 @@ def test_a_timed_out_chat_message_is_unknown_not_failed_and_not_resent(app, sand
         assert caught.value.record.state == "unknown"
         assert "没有重复发送" in service.explain_record(caught.value.record)
     assert sandbox.stats()["calls"]["/chat/send"] == 1
+
+
+# --- what DingTalk says is vendor text; names, not ids ---------------------------------
+
+HOSTILE = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>"
+
+
+def test_a_hostile_errmsg_of_a_failed_chat_and_message_is_shown_escaped(chat, signed_in, sandbox):
+    from markupsafe import escape
+
+    sandbox.inject("errcode", count=1, path="/chat/send", errcode=40035, errmsg=HOSTILE)
+    send_text(signed_in, chat.chatid)
+    sandbox.inject("errcode", count=1, path="/chat/create", errcode=40035, errmsg=HOSTILE)
+    create(signed_in, name="第二个群")
+    for url in (f"/chats/{chat.chatid}", "/chats/"):
+        page = signed_in.get(url).get_data(as_text=True)
+        assert str(escape(HOSTILE)) in page, url  # the admin reads DingTalk's words, as text
+        assert "<script>alert" not in page and "<img src=x" not in page, url
+
+
+def test_a_chat_failure_without_an_errcode_never_shows_none(chat, signed_in, sandbox):
+    sandbox.inject("http_500", count=1, path="/chat/send")
+    page = send_text(signed_in, chat.chatid).get_data(as_text=True)
+    assert "钉钉未能发送该消息。" in page
+    assert "无法连接钉钉，或钉钉未返回可用结果。请稍后重试。" in page
+    failed = db.session.execute(db.select(ChatMessage)).scalar_one()
+    assert (failed.state, failed.errcode, failed.reason) == ("failed", None, "unreachable")
+    listing = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert "None" not in listing and "HTTP 500" in listing
+
+
+def test_read_list_shows_names_on_a_fresh_install_without_a_snapshot(chat, signed_in, sandbox):
+    from dashboard.directory.snapshot import peek_snapshot
+
+    send_text(signed_in, chat.chatid)
+    message = db.session.execute(db.select(ChatMessage)).scalar_one()
+    sandbox.set_knobs(chat_read_ratio=0.5)
+    sandbox.advance(3600)
+    assert peek_snapshot() is None  # nobody opened the directory yet
+    page = read_page(signed_in, chat.chatid, message.id)
+    assert "余艳芬 (u0001)" in page and "孙英健 (u0002)" in page
+    assert ">u0001<" not in page
+
+
+def test_new_chat_in_isv_mode_without_a_company_keeps_the_form_and_records_nothing(
+    signed_in, sandbox, app
+):
+    app.config["DINGTALK_SUITE_KEY"] = "suite-without-a-chosen-company"
+    response = create(signed_in, name="没选企业的群")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "请先在切换器中选择企业。" in page
+    assert 'value="没选企业的群"' in page
+    assert db.session.execute(db.select(Chat)).first() is None
+    assert chat_calls(sandbox, "/chat/create") == 0

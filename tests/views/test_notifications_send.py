@@ -462,3 +462,117 @@ def test_history_search_treats_percent_and_underscore_literally(signed_in, sandb
     assert "完成率 100%" in percent and "普通通知" not in percent
     underscore = signed_in.get("/notifications/?q=_").get_data(as_text=True)
     assert "普通通知" not in underscore
+
+
+# --- what the admin reads when a send fails ----------------------------------------------
+
+HOSTILE = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>"
+
+
+def test_a_hostile_errmsg_of_a_refused_send_is_shown_escaped(signed_in, sandbox):
+    from markupsafe import escape
+
+    sandbox.inject("errcode", count=1, path=ASYNCSEND, errcode=40035, errmsg=HOSTILE)
+    response = compose(signed_in, nonce="hostile")
+    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "钉钉拒绝了这条通知" in page
+    assert page.count(str(escape(HOSTILE))) >= 2  # the flash and the send's failure panel
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "<script>alert" not in signed_in.get("/notifications/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fault", ["http_500", "ip_ban_html", "ip_ban"])
+def test_a_send_without_an_errcode_says_dingtalk_gave_no_result(signed_in, sandbox, fault):
+    if fault == "ip_ban_html":
+        sandbox.set_knobs(ip_ban_style="html")
+    sandbox.inject(fault.removesuffix("_html"), count=1, path=ASYNCSEND)
+    response = compose(signed_in, nonce=fault)
+    page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    send = only_send()
+    assert (send.state, send.errcode, send.reason) == ("failed", None, "unreachable")
+    assert page.count("钉钉没有返回结果：发送失败") == 2  # the flash and the failure panel
+    assert "None" not in page and "钉钉拒绝了这条通知" not in page
+    assert calls(sandbox, ASYNCSEND) == 1
+
+
+def test_in_isv_mode_without_a_company_send_keeps_the_message_and_records_nothing(
+    signed_in, sandbox, app
+):
+    app.config["DINGTALK_SUITE_KEY"] = "suite-without-a-chosen-company"
+    response = compose(signed_in, msg="没有选企业时写好的通知", nonce="isv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "请先在切换器中选择企业。" in page
+    assert "没有选企业时写好的通知</textarea>" in page
+    assert Send.query.count() == 0
+    assert calls(sandbox, ASYNCSEND) == 0
+
+
+def test_the_result_shows_names_on_a_fresh_install_without_a_snapshot(signed_in, sandbox):
+    from dashboard.directory.snapshot import peek_snapshot
+
+    url = compose(signed_in, userid_list="u0001,u0002", nonce="names").headers["Location"]
+    sandbox.advance(7200)
+    assert peek_snapshot() is None  # nobody opened the directory yet
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "余艳芬 (u0001)" in page and "孙英健 (u0002)" in page
+
+
+# --- each batch is on record before and after its call -----------------------------------
+
+
+def test_each_batch_is_on_record_before_its_call_and_the_next_is_not_yet_attempted(
+    signed_in, sandbox, app, monkeypatch
+):
+    from dashboard.dingtalk.api.work_notices import WorkNoticeAPI
+
+    app.config["DINGTALK_USERID_BATCH"] = 1
+    seen = []
+    original = WorkNoticeAPI.send_work_notice
+
+    def watching(self, msg, **kwargs):
+        db.session.expire_all()
+        seen.append([(t.state, t.attempted_at is not None) for t in only_send().tasks])
+        return original(self, msg, **kwargs)
+
+    monkeypatch.setattr(WorkNoticeAPI, "send_work_notice", watching)
+    compose(signed_in, userid_list="u0001,u0002", nonce="rec")
+    assert seen == [
+        [("pending", True), ("pending", False)],
+        [("done", True), ("pending", True)],
+    ]
+    tasks = only_send().tasks
+    assert all(t.state == "done" and t.request_id and t.finished_at for t in tasks)
+
+
+def test_an_interrupted_batch_is_given_up_as_unknown_never_sent_again(app, sandbox):
+    from dashboard.notifications.models import SendTask
+    from dashboard.services.dingtalk import get_client
+
+    app.config["DINGTALK_USERID_BATCH"] = 1
+    with app.test_request_context():
+        send = sending.send_work_notice(msg={"msgtype": "text", "text": {"content": "hi"}}, userid_list=["u0001", "u0002"], dept_id_list=None, to_all_user=False, sender="admin")  # fmt: skip
+        first, second = send.tasks
+        first.state, first.task_id = "pending", None  # as if the process died mid-call
+        second.state, second.attempted_at, second.task_id = "pending", None, None  # never started
+        send.state = "submitting"
+        db.session.commit()
+        before = calls(sandbox, ASYNCSEND)
+        sending.deliver_batches(send, get_client())
+    assert calls(sandbox, ASYNCSEND) - before == 1  # only the batch that never started
+    states = [t.state for t in db.session.execute(db.select(SendTask)).scalars()]
+    assert states == ["unknown", "done"]
+    assert send.state == "unknown" and send.reason == "no_answer"
+
+
+def test_a_recall_is_an_attempt_on_record(signed_in, sandbox):
+    url = compose(signed_in, nonce="r").headers["Location"]
+    sandbox.inject("http_500", count=1, path=RECALL)
+    page = signed_in.post(url + "/recall", follow_redirects=True).get_data(as_text=True)
+    attempt = Recall.query.one()
+    assert (attempt.state, attempt.errcode, attempt.reason) == ("failed", None, "unreachable")
+    assert attempt.attempted_at and attempt.finished_at
+    assert "HTTP 500" in page and "(None)" not in page
+    signed_in.post(url + "/recall")
+    assert [r.state for r in Recall.query.order_by(Recall.id)] == ["failed", "done"]
+    assert only_send().state == "recalled"

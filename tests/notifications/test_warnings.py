@@ -1,0 +1,66 @@
+"""Pre-send warnings from a given history of today's sends (no database, no DingTalk)."""
+
+from __future__ import annotations
+
+from dashboard.notifications.models import Send
+from dashboard.notifications.sending import content_hash
+from dashboard.notifications.warnings import presend_warnings
+
+MSG = {"msgtype": "text", "text": {"content": "请提交日报"}}
+OTHER = {"msgtype": "text", "text": {"content": "另一条"}}
+
+
+def sent(msg=MSG, users="", depts="", to_all=False, id=1) -> Send:
+    return Send(id=id, userid_list=users, dept_id_list=depts, to_all_user=to_all,
+                content_hash=content_hash(msg), msgtype="text", msg_json="{}")  # fmt: skip
+
+
+def warn(today, msg=MSG, users=(), depts=(), to_all=False) -> list[str]:
+    return presend_warnings(
+        msg=msg, userid_list=list(users), dept_id_list=list(depts), to_all_user=to_all, today=today
+    )
+
+
+def test_no_history_no_warning(bare_app):
+    assert warn([], users=["u1"]) == []
+
+
+def test_same_content_to_the_same_user_or_department_is_a_duplicate(bare_app):
+    [warning] = warn([sent(users="u1,u2", depts="7")], users=["u2", "u3"], depts=[7])
+    assert "143106" in warning and "2" in warning and "u2" in warning and "7" in warning
+    assert warn([sent(users="u1")], msg=OTHER, users=["u1"]) == []
+    assert warn([sent(users="u1")], users=["u2"]) == []
+
+
+def test_same_content_to_everyone_is_a_duplicate_for_anyone(bare_app):
+    [warning] = warn([sent(to_all=True, id=42)], users=["u9"])
+    assert "143106" in warning and "#42" in warning
+
+
+def test_a_user_at_the_daily_cap_is_named(bare_app):
+    bare_app.config["DINGTALK_DAILY_USER_CAP"] = 2
+    today = [sent(msg={"msgtype": "text", "text": {"content": str(n)}}, users="u1") for n in (1, 2)]
+    [warning] = warn(today, users=["u1", "u2"])
+    assert "143105" in warning and "u1" in warning and "u2" not in warning
+
+
+def test_a_send_to_everyone_counts_for_every_user_cap(bare_app):
+    bare_app.config["DINGTALK_DAILY_USER_CAP"] = 1
+    [warning] = warn([sent(msg=OTHER, to_all=True)], users=["u5"])
+    assert "143105" in warning
+
+
+def test_isv_mode_caps_users_at_100_a_day(bare_app):
+    bare_app.config["DINGTALK_DAILY_USER_CAP"] = 500
+    today = [sent(msg={"msgtype": "text", "text": {"content": str(n)}}, users="u1") for n in range(100)]  # fmt: skip
+    assert warn(today, users=["u1"]) == []
+    bare_app.config["DINGTALK_SUITE_KEY"] = "suite"
+    assert any("143105" in w for w in warn(today, users=["u1"]))
+
+
+def test_everyone_beyond_the_daily_number_of_sends_to_everyone(bare_app):
+    bare_app.config["DINGTALK_DAILY_ALL_USER_CAP"] = 3
+    today = [sent(msg={"msgtype": "text", "text": {"content": str(n)}}, to_all=True) for n in range(3)]  # fmt: skip
+    warnings = warn(today, msg=OTHER, to_all=True)
+    assert any("3" in w and "全员" in w for w in warnings)
+    assert not any("全员" in w for w in warn(today[:2], msg=OTHER, to_all=True))
