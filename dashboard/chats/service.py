@@ -2,7 +2,8 @@
 
 Local rules (name length, owner among the members, 40 members per create) are
 checked before DingTalk is called, so invalid input never costs a call. Every
-attempt that reaches DingTalk is recorded, failed ones with errcode and errmsg.
+attempt that reaches DingTalk is recorded (``dashboard.attempts.record_call``: before
+the call, then done, failed or unknown with errcode, errmsg and a reason).
 """
 
 from __future__ import annotations
@@ -213,12 +214,17 @@ def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> Ch
     def keep(reply: dict[str, Any]) -> None:
         record.message_id = reply.get("messageId")
 
-    reply = record_call(
-        record,
-        lambda: client.chats.send_chat_message(chatid, msg),
-        reason=lambda error: _diagnose_send(chatid, error),
-        on_success=keep,
-    )
+    try:
+        reply = record_call(
+            record,
+            lambda: client.chats.send_chat_message(chatid, msg),
+            reason=lambda error: _diagnose_send(chatid, error),
+            on_success=keep,
+        )
+    except InvalidMessage as exc:
+        db.session.delete(record)  # refused locally: nothing went out
+        db.session.commit()
+        raise ValidationError({exc.field: exc.reason}) from exc
     record.dingtalk_reply = reply
     log.info("%s message sent into chat %s by %s", record.msgtype, chatid, sender)
     return record
