@@ -157,6 +157,43 @@ def test_post_request(name, call, path, expected) -> None:
             assert isinstance(sent[key], str)
 
 
+PREPARED: list[tuple[str, Callable[[DingTalkClient], Any], Callable[[DingTalkClient], Any]]] = [
+    ("asyncsend",
+     lambda c: c.messages.work_notice_request(TEXT, userid_list="u1, u2", dept_id_list=[3]),
+     lambda c: c.messages.send_work_notice(TEXT, userid_list="u1, u2", dept_id_list=[3])),
+    ("asyncsend all", lambda c: c.messages.work_notice_request(TEXT, to_all_user=True),
+     lambda c: c.messages.send_work_notice(TEXT, to_all_user=True)),
+    ("chat send", lambda c: c.chats.chat_message_request("chat2b8a", VOICE),
+     lambda c: c.chats.send_chat_message("chat2b8a", VOICE)),
+]  # fmt: skip
+VOICE = {"msgtype": "voice", "voice": {"media_id": "@lA", "duration": 10}}
+
+
+@pytest.mark.parametrize(("name", "prepare", "send"), PREPARED, ids=[p[0] for p in PREPARED])
+def test_the_prepared_request_is_what_is_sent(name, prepare, send) -> None:
+    """A preview shows ``*_request``; the send must put exactly that on the wire."""
+    session = ScriptedSession()
+    client = make_client(session)
+    prepared = prepare(client)
+    send(client)
+    request = last_call(session)
+    assert (request.method, urlsplit(request.url).path) == (prepared.method, prepared.path)
+    assert (
+        request.body
+        == json.dumps(prepared.body, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+
+
+def test_a_work_notice_can_be_prepared_without_a_client() -> None:
+    """The console previews before any credentials exist: the body needs only an agent id."""
+    from dashboard.dingtalk.api.work_notices import work_notice_request
+
+    session = ScriptedSession()
+    make_client(session, agent_id=7).messages.send_work_notice(TEXT, userid_list=["u1"])
+    prepared = work_notice_request(TEXT, agent_id=7, userid_list=["u1"])
+    assert json.loads(last_call(session).body) == prepared.body
+
+
 def test_gettoken_request() -> None:
     session = ScriptedSession()
     make_client(session).get_access_token()

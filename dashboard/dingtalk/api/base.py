@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InvalidMessage
 
@@ -12,6 +12,18 @@ if TYPE_CHECKING:
 
 JSONDict = dict[str, Any]
 MAX_PAGE_SIZE = 100
+
+
+class Request(NamedTuple):
+    """One oapi call as the client will make it, before the token is added.
+
+    The ``*_request`` builders return it; the sending method posts exactly this, and
+    a preview shows exactly this, so what is shown and what is sent cannot drift.
+    """
+
+    method: str
+    path: str
+    body: JSONDict
 
 
 class BaseAPI:
@@ -25,6 +37,10 @@ class BaseAPI:
 
     def _post(self, path: str, body: Mapping[str, Any], *, send: bool = False) -> JSONDict:
         return self._client._request("POST", path, body=body, send=send)
+
+    def _call(self, request: Request, *, send: bool = False) -> JSONDict:
+        """Make a prepared call (POST bodies as JSON)."""
+        return self._client._request(request.method, request.path, body=request.body, send=send)
 
     def _agent_id(self) -> int:
         agent_id = self._client.agent_id

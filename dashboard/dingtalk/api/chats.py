@@ -7,8 +7,9 @@ from typing import Any
 
 from ..errors import InvalidMessage, PaginationError
 from ..messages import validate_msg, wire_msg
-from .base import BaseAPI, JSONDict, as_int, check_max_pages, check_page_size
+from .base import BaseAPI, JSONDict, Request, as_int, check_max_pages, check_page_size
 
+CHAT_SEND = "/chat/send"
 CHAT_NAME_MAX = 20
 #: chat/create settings, by wire name; snake_case aliases are accepted too.
 CHAT_SETTINGS = {
@@ -36,6 +37,11 @@ INT_SETTINGS = frozenset(
         "conversationTag",
     }
 )
+
+
+def chat_message_request(chatid: str, msg: Mapping[str, Any]) -> Request:
+    """The chat/send call for ``msg`` into ``chatid``, as it is sent (msg not validated here)."""
+    return Request("POST", CHAT_SEND, {"chatid": chatid, "msg": wire_msg(msg)})
 
 
 class ChatAPI(BaseAPI):
@@ -85,12 +91,16 @@ class ChatAPI(BaseAPI):
             raise InvalidMessage("chatid", "is required")
         return self._get("/chat/get", {"chatid": chatid})
 
+    def chat_message_request(self, chatid: str, msg: Mapping[str, Any]) -> Request:
+        """The chat/send call ``send_chat_message`` would make."""
+        return chat_message_request(chatid, msg)
+
     def send_chat_message(self, chatid: str, msg: Mapping[str, Any]) -> JSONDict:
         """POST /chat/send: returns ``messageId``; never re-sent after a timeout."""
         if not chatid:
             raise InvalidMessage("chatid", "is required")
         validate_msg(msg)
-        return self._post("/chat/send", {"chatid": chatid, "msg": wire_msg(msg)}, send=True)
+        return self._call(self.chat_message_request(chatid, msg), send=True)
 
     def get_read_list_page(self, message_id: str, cursor: int, size: int) -> JSONDict:
         """GET /chat/getReadList?messageId=&cursor=&size=: ``readUserIdList``, ``next_cursor``.
