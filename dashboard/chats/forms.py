@@ -8,7 +8,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Regexp
 
 from dashboard.chats.service import SETTINGS
-from dashboard.notifications.forms import MessageFields
+from dashboard.composer.fields import MessageFields
 
 CHATID_PATTERN = r"^[A-Za-z0-9_.=+-]{1,64}$"
 

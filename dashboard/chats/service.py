@@ -12,7 +12,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from dashboard import attempts
@@ -325,10 +324,3 @@ def _diagnose_send(chatid: str, error: DingTalkError) -> str | None:
 def explain_record(record: Chat | ChatMessage) -> str:
     """The plain-words reason recorded with a failed chat or message."""
     return explain(errcode=record.errcode, reason=record.reason)
-
-
-def preview_request(chatid: str, msg: Mapping[str, Any]) -> dict[str, Any]:
-    """The chat/send request a send would make, token redacted (for the composer preview)."""
-    base = current_app.config["DINGTALK_API_BASE"].rstrip("/")
-    line = f"POST {base}/chat/send?access_token=***"
-    return {"requests": [{"line": line, "body": {"chatid": chatid, "msg": dict(msg)}}], "calls": 1}

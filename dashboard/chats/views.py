@@ -26,10 +26,11 @@ from dashboard.chats.forms import (
     OpenChatForm,
 )
 from dashboard.chats.models import ChatMessage
+from dashboard.composer.message import build_msg
+from dashboard.composer.preview import chat_message_requests, preview_message
 from dashboard.dingtalk.errors import DingTalkError, NotFound
 from dashboard.directory.names import warm_names
 from dashboard.extensions import db
-from dashboard.notifications.forms import build_msg, preview_message
 from dashboard.services.dingtalk import NoCompanySelected
 
 
@@ -140,7 +141,7 @@ def show(chatid: str):
 def preview(chatid: str):
     form = ChatMessageForm()
     reply = preview_message(form)
-    return jsonify(reply | service.preview_request(chatid, reply["msg"]))
+    return jsonify(reply | chat_message_requests(chatid, reply["msg"]))
 
 
 @bp.route("/<chatid>/messages/<int:message_pk>")

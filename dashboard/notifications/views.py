@@ -10,15 +10,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from dashboard.composer.fields import MSGTYPE_CHOICES
+from dashboard.composer.message import build_msg
+from dashboard.composer.preview import pretty_json, preview_message, work_notice_requests
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.directory.names import warm_names
 from dashboard.extensions import db
 from dashboard.notifications import bp, results, sending
 from dashboard.notifications import history as sends_history
-from dashboard.notifications.forms import MSGTYPE_CHOICES, ComposeForm, build_msg, preview_message
+from dashboard.notifications.batches import batch_limits, plan_batches
+from dashboard.notifications.forms import ComposeForm
 from dashboard.notifications.models import SEND_STATES, Send
-from dashboard.notifications.preview import pretty_json, preview_requests
 from dashboard.notifications.warnings import presend_warnings
 from dashboard.services.dingtalk import NoCompanySelected
 
@@ -187,14 +190,13 @@ def preview():
             "dept_id_list": [],
             "to_all_user": False,
         }
-    data.update(
-        preview_requests(
-            data["msg"],
-            recipients["userid_list"],
-            recipients["dept_id_list"],
-            recipients["to_all_user"],
-        )
+    batches = plan_batches(
+        recipients["userid_list"],
+        recipients["dept_id_list"],
+        recipients["to_all_user"],
+        *batch_limits(),
     )
+    data.update(work_notice_requests(data["msg"], batches))
     has_recipients = any(recipients.values())
     data["warnings"] = (
         presend_warnings(msg=data["msg"], **recipients) if data["valid"] and has_recipients else []

@@ -1,6 +1,6 @@
 // Message composer: shows the chosen msgtype's fields and keeps a live preview.
 //
-// Markup it enhances (templates/notifications/_message_fields.html and _preview.html):
+// Markup it enhances (templates/composer/_message_fields.html and _preview.html):
 //   <form data-composer data-preview-url="/notifications/preview"> ... </form>
 //   [data-msgtype-select]          the msgtype <select>
 //   [data-msgtype-section="a b"]   shown when the msgtype is one of the listed types
@@ -9,8 +9,10 @@
 //   <script id="composer-labels" type="application/json">          translated labels
 // The preview endpoint receives the form (POST, FormData) and answers JSON:
 //   {msg, size, max_bytes, size_text, valid, errors: {field: [..]}, form_errors: [..],
-//    warnings: [..], requests: [{line, body, body_text}], calls, more}
-//   (body_text, when given, is shown as is: it keeps the key order of the real request)
+//    warnings: [..], requests: [{line, body, body_text}], calls, more, request_error?}
+//   (the requests are the ones the client library will send, dashboard/composer/preview.py;
+//    body_text, when given, is shown as is: it keeps the key order of the real request;
+//    request_error, when given, says why the client would refuse the call)
 // Everything from the server or the admin is put in the page as text, never as HTML.
 (function () {
   "use strict";
@@ -116,6 +118,7 @@
       box.appendChild(el("pre", {class: "request-body mb-2"}, req.body_text || JSON.stringify(req.body, null, 2)));
     });
     if (data.more) box.appendChild(el("p", {class: "small text-muted"}, (labels.more || "{count}").replace("{count}", data.more)));
+    if (data.request_error) box.appendChild(el("p", {class: "small text-danger"}, data.request_error));
   }
 
   function render(data) {
