@@ -115,14 +115,6 @@ class TreeNode:
     has_children: bool | None  # None: unknown until opened
     members: int | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "has_children": self.has_children,
-            "members": self.members,
-        }
-
 
 def tree_children(dept_id: int) -> list[TreeNode]:
     """Direct sub-departments of `dept_id`, in the UI language.

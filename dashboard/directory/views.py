@@ -86,15 +86,14 @@ def departments():
 @bp.route("/departments/<int64:dept_id>/children")
 @login_required
 def department_children(dept_id: int):
+    """The sub-departments of a department: the HTML fragment tree.js puts under its node."""
     try:
         nodes = service.tree_children(dept_id)
     except service.OutOfScope:
-        return jsonify(
-            out_of_scope=True, children=[], error=_("Outside this app's contact scope.")
-        ), 200
+        return render_template("directory/_tree_children.html", out_of_scope=True)
     except NotFound:
-        return jsonify(error=_("This department does not exist."), children=[]), 404
-    return jsonify(children=[n.as_json() for n in nodes])
+        return render_template("directory/_tree_children.html", missing=True), 404
+    return render_template("directory/_tree_children.html", nodes=nodes)
 
 
 @bp.route("/departments/<int64:dept_id>")

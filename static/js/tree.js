@@ -1,6 +1,8 @@
-// The department tree: children are loaded from /departments/<id>/children when a
-// department is opened. Without JavaScript the toggles stay hidden and every
-// department links to its page, which lists its sub-departments.
+// The department tree: when a department is opened, its children are loaded from
+// /departments/<id>/children as an HTML fragment that the server renders with the
+// same template as the first level (directory/_tree_node.html), so the markup and
+// its words (plurals, labels) exist only once. Without JavaScript the toggles stay
+// hidden and every department links to its page, which lists its sub-departments.
 (function () {
   "use strict";
   const tree = document.getElementById("dept-tree");
@@ -18,48 +20,29 @@
     ul.replaceChildren(li);
   }
 
-  function node(child) {
-    const li = document.createElement("li");
-    li.className = "tree-node";
-    li.dataset.deptId = child.id;
-    li.dataset.hasChildren = child.has_children === null ? "unknown" : child.has_children ? "yes" : "no";
-    const toggle = document.createElement("button");
-    toggle.type = "button";
-    toggle.className = "btn btn-sm btn-link tree-toggle p-0 me-1";
-    toggle.setAttribute("aria-expanded", "false");
-    toggle.setAttribute("aria-label", text.toggleLabel.replace("{name}", () => child.name));
-    toggle.disabled = child.has_children === false;
-    const icon = document.createElement("i");
-    icon.className = "bi bi-caret-right-fill";
-    toggle.append(icon);
-    const link = document.createElement("a");
-    link.className = "tree-link";
-    link.href = url(text.deptUrl, child.id);
-    link.textContent = child.name;
-    li.append(toggle, " ", link);
-    if (child.members !== null && child.members !== undefined) {
-      const badge = document.createElement("span");
-      badge.className = "badge text-bg-light ms-1";
-      badge.textContent = text.people.replace("{n}", child.members);
-      li.append(" ", badge);
-    }
-    const ul = document.createElement("ul");
-    ul.className = "tree-children list-unstyled ms-4";
-    ul.hidden = true;
-    li.append(ul);
-    return li;
+  // Show the toggles of the nodes under `root` and fold what is not open.
+  function enhance(root) {
+    root.querySelectorAll(".tree-toggle").forEach((toggle) => {
+      toggle.hidden = false;
+      const ul = toggle.closest(".tree-node").querySelector(":scope > .tree-children");
+      if (ul && toggle.getAttribute("aria-expanded") !== "true") ul.hidden = true;
+    });
   }
 
   function load(li, ul) {
     message(ul, text.loading);
-    fetch(url(text.childrenUrl, li.dataset.deptId), {headers: {Accept: "application/json"}, credentials: "same-origin"})
-      .then((response) => response.json().then((data) => ({ok: response.ok, data: data})))
-      .then(({ok, data}) => {
-        if (data.out_of_scope) return message(ul, text.outOfScope, "text-warning-emphasis");
-        if (!ok) return message(ul, data.error || text.failed, "text-danger");
-        ul.dataset.loaded = "1";
-        if (!data.children.length) return message(ul, text.empty);
-        ul.replaceChildren(...data.children.map(node));
+    fetch(url(text.childrenUrl, li.dataset.deptId), {headers: {Accept: "text/html"}, credentials: "same-origin"})
+      .then((response) => {
+        // 200: the children (or "outside the scope"); 404: "does not exist". Anything
+        // else (an error page, a redirect to the sign-in page) is not a fragment.
+        if (response.redirected || (!response.ok && response.status !== 404)) throw new Error(String(response.status));
+        return response.text().then((html) => ({ok: response.ok, html: html}));
+      })
+      .then(({ok, html}) => {
+        // The server's own template, autoescaped: vendor names arrive as text.
+        ul.innerHTML = html;
+        if (ok) ul.dataset.loaded = "1";
+        enhance(ul);
       })
       .catch(() => message(ul, text.failed, "text-danger"));
   }
@@ -75,9 +58,5 @@
     if (!open && !ul.dataset.loaded) load(li, ul);
   });
 
-  tree.querySelectorAll(".tree-toggle").forEach((toggle) => {
-    toggle.hidden = false;
-    const ul = toggle.closest(".tree-node").querySelector(":scope > .tree-children");
-    if (toggle.getAttribute("aria-expanded") !== "true") ul.hidden = true;
-  });
+  enhance(tree);
 })();

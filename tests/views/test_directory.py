@@ -59,16 +59,50 @@ def test_tree_starts_at_the_root_with_the_first_level(signed_in):
     assert 'data-dept-id="9"' not in page  # deeper levels load when opened
 
 
-def test_tree_children_json_in_the_ui_language(signed_in):
-    reply = signed_in.get("/departments/2/children").get_json()
-    assert [c["name"] for c in reply["children"]] == ["服务端组", "前端组", "测试组"]
-    assert all(c["has_children"] is False for c in reply["children"])
-    top = signed_in.get("/departments/1/children").get_json()["children"]
-    assert {c["id"]: c["has_children"] for c in top}[2] is True
+def children_nodes(client, dept_id):
+    """(name, data-has-children, badge text) of each node of a children fragment."""
+    response = client.get(f"/departments/{dept_id}/children")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    nodes = re.findall(
+        r'<li class="tree-node" data-dept-id="(\d+)" data-has-children="(\w+)">.*?'
+        r'<a class="tree-link" href="/departments/\1">([^<]*)</a>\s*'
+        r'(?:<span class="badge[^"]*">([^<]*)</span>)?',
+        html,
+        re.S,
+    )
+    return html, [(name, has, badge) for _id, has, name, badge in nodes]
 
+
+def test_tree_children_are_the_same_nodes_as_the_first_level_in_the_ui_language(signed_in):
+    html, nodes = children_nodes(signed_in, 2)
+    assert [n[0] for n in nodes] == ["服务端组", "前端组", "测试组"]
+    assert all(n[1] == "no" for n in nodes)
+    _html, top = children_nodes(signed_in, 1)
+    assert dict((n[0], n[1]) for n in top)[COMPANY.departments[2].name] == "yes"
+
+    # the same template as the first level: the toggle, its label, the plural of people
+    first_level = signed_in.get("/departments/").get_data(as_text=True)
+    marker = 'data-dept-id="2"'
+    node_in_tree = first_level[first_level.index(marker) :].split("<ul", 1)[0]
+    _html, top_nodes = children_nodes(signed_in, 1)
+    fragment = _html[_html.index(marker) :].split("<ul", 1)[0]
+    assert fragment.split('aria-expanded="')[0] == node_in_tree.split('aria-expanded="')[0]
+
+    signed_in.get("/directory/search?q=zs")  # builds the snapshot: head counts
+    _html, nodes = children_nodes(signed_in, 2)
+    assert all(badge and "people" not in badge and "人" in badge for _n, _h, badge in nodes)
     switch_to_english(signed_in)
-    reply = signed_in.get("/departments/2/children").get_json()
-    assert [c["name"] for c in reply["children"]] == ["Backend", "Frontend", "QA"]
+    _html, nodes = children_nodes(signed_in, 2)
+    assert [n[0] for n in nodes] == ["Backend", "Frontend", "QA"]
+    badges = [badge for _n, _h, badge in nodes]
+    assert all(re.fullmatch(r"1 person|\d+ people", b) for b in badges), badges
+
+
+def test_tree_children_of_a_missing_department_say_so(signed_in):
+    response = signed_in.get("/departments/999999/children")
+    assert response.status_code == 404
+    assert "该部门不存在。" in response.get_data(as_text=True)
 
 
 def test_department_page_details_breadcrumbs_and_members(signed_in):
@@ -166,8 +200,10 @@ def test_outside_the_contact_scope(signed_in, sandbox):
     assert response.status_code == 200
     assert "超出本应用的通讯录权限范围" in text(response)
 
-    reply = signed_in.get("/departments/1/children").get_json()
-    assert reply["out_of_scope"] is True
+    reply = signed_in.get("/departments/1/children")
+    assert reply.status_code == 200
+    assert 'class="small text-warning-emphasis">超出本应用的通讯录权限范围<' in text(reply)
+    assert "tree-node" not in text(reply)
 
     tree = text(signed_in.get("/departments/"))
     assert 'id="tree-scope-note"' in tree
