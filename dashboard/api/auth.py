@@ -77,7 +77,7 @@ def rate_limit_key() -> str:
 
 
 def rate_limit_value() -> str:
-    return current_app.config.get("API_RATE_LIMIT") or "120 per minute"
+    return current_app.config.get("API_RATE_LIMIT") or "6000 per minute"
 
 
 def create_token(*, name: str, scope: str, created_by: str) -> tuple[ApiToken, str]:

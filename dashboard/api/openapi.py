@@ -14,7 +14,7 @@ RESPONSES = {
     "400": "A required field is missing or invalid (`msg` says which), or DingTalk rejected a parameter.",
     "401": "No API token, or an unknown or revoked one.",
     "403": "A read-only token on a sending operation, or DingTalk refused the app (permission).",
-    "404": "Unknown operation, or DingTalk does not know the id.",
+    "404": "Unknown operation, DingTalk does not know the id, or (sendStatus) no such send.",
     "429": "Too many requests for this token; wait `Retry-After` seconds.",
     "502": "DingTalk failed: unreachable, a non-JSON or non-200 reply, or it refused the app's credentials.",
     "503": "DingTalk is throttling (wait `Retry-After` seconds), or DingTalk is not configured.",
@@ -116,6 +116,16 @@ def operation_spec(op: Operation) -> dict[str, Any]:
         }
         if code in ("429", "503"):
             responses[code]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+    for code, (description, data) in op.replies.items():
+        schema = {
+            "type": "object",
+            "required": ["success", "data"],
+            "properties": {"success": {"type": "boolean", "enum": [True]}, "data": data},
+        }
+        responses[code] = {
+            "description": description,
+            "content": {"application/json": {"schema": schema}},
+        }
     return {
         "operationId": op.name,
         "summary": str(op.summary),

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from dashboard.api import sends
 from dashboard.api.auth import ApiPrincipal
 from dashboard.api.fields import INT64_MAX, Field, FieldError, is_missing
 from dashboard.api.models import SCOPE_READ, SCOPE_SEND
-from dashboard.api.replies import SEND_FAILED, work_notice_reply
+from dashboard.api.replies import SEND_FAILED, ApiReply, failure, work_notice_reply
 from dashboard.chats import service as chats
 from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk.api.users import LISTBYPAGE_ORDERS
+from dashboard.directory.snapshot import cached_answer
 from dashboard.notifications.sending import send_work_notice
 
 LANGS = ("zh_CN", "en_US")
@@ -43,7 +46,10 @@ class CallContext:
         return self.client_factory()
 
 
-Call = Callable[[CallContext, dict[str, Any]], dict[str, Any]]
+#: An operation's call answers DingTalk's body (200), or a whole reply (202, 404).
+Call = Callable[[CallContext, dict[str, Any]], "dict[str, Any] | ApiReply"]
+#: The key of a read the directory also caches: (kind, ident) of `cached_answer`, or None.
+CacheKey = Callable[[dict[str, Any]], "tuple[str, Any] | None"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,18 @@ class Operation:
     requires: Callable[[Mapping[str, Any]], None] | None = None
     #: What became of the request when DingTalk answered no result (HTTP 500, a block page).
     failure_note: Any = None
+    #: Reads the directory's pages cache too: answered from that cache within its lifetime
+    #: (the snapshot's, DIRECTORY_DETAIL_TTL), so repeated reads do not reach DingTalk.
+    cache_key: CacheKey | None = None
+    #: Replies beyond the common ones, for the OpenAPI: status -> (description, data schema).
+    replies: Mapping[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+    def run(self, ctx: CallContext, args: dict[str, Any]) -> dict[str, Any] | ApiReply:
+        """Make the call, or answer it from the directory's cache of the same DingTalk read."""
+        key = self.cache_key(args) if self.cache_key is not None else None
+        if key is None:
+            return self.call(ctx, args)
+        return cached_answer(*key, lambda: self.call(ctx, args))
 
     @property
     def sends(self) -> bool:
@@ -93,8 +111,12 @@ class Operation:
 # --- calls ------------------------------------------------------------------------------
 
 
-def _asyncsend_v2(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
-    """Through the notifications service, so API sends land in the history (token's name)."""
+def _asyncsend_v2(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiReply:
+    """Through the notifications service, so API sends land in the history (token's name).
+
+    One batch (what the original service could send) answers DingTalk's reply once
+    the queue has delivered it; more batches answer 202 at once (see dashboard.api.sends).
+    """
     send = send_work_notice(
         msg=a["msg"],
         userid_list=a["userid_list"] or [],
@@ -104,7 +126,17 @@ def _asyncsend_v2(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
         source=API_SOURCE,
         api_token_name=ctx.principal.name,
     )
+    if len(send.tasks) != 1 or not sends.wait_for_delivery(send, sends.delivery_wait()):
+        return ApiReply(202, {"success": True, "data": sends.accepted(send)})
     return work_notice_reply(send)
+
+
+def _send_status(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiReply:
+    """A send made through the API: its state, counts and tasks, from the record."""
+    send = sends.find_api_send(a["send_id"])
+    if send is None:
+        return failure(404, _("No send %(id)s was made through the API.", id=a["send_id"]))
+    return sends.send_status(send)
 
 
 def _create_chat(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
@@ -162,6 +194,11 @@ def _dept_id(message: str, name: str = "id") -> Field:
     )
 
 
+def _lang_of(a: Mapping[str, Any]) -> str:
+    """The language DingTalk answers in: zh_CN when none is given (as the directory asks)."""
+    return a.get("lang") or "zh_CN"
+
+
 def _lang() -> Field:
     return Field("lang", "string", None, _l("zh_CN (default) or en_US."), choices=LANGS)
 
@@ -217,6 +254,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
         ),
         requires=_require_send,
         failure_note=SEND_FAILED,
+        replies={"202": (sends.ACCEPTED_DESCRIPTION, sends.ACCEPTED_SCHEMA)},
     ),
     Operation(
         "getsendprogress",
@@ -241,6 +279,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
         SCOPE_READ,
         lambda ctx, a: ctx.client.departments.list_sub_department_ids(a["id"]),
         (_dept_id("父部门id不能为空"),),
+        cache_key=lambda a: ("tree-ids", a["id"]),
     ),
     Operation(
         "list",
@@ -255,6 +294,11 @@ OPERATION_LIST: tuple[Operation, ...] = (
             _lang(),
             Field("fetch_child", "boolean", None, _l("Include all descendants (true/false).")),
         ),
+        cache_key=lambda a: (
+            None
+            if a["fetch_child"] is None
+            else ("tree" if a["fetch_child"] else "tree-flat", (a["id"], _lang_of(a)))
+        ),
     ),
     Operation(
         "departmentget",
@@ -263,6 +307,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
         SCOPE_READ,
         lambda ctx, a: ctx.client.departments.get_department(a["id"], lang=a["lang"]),
         (_dept_id("部门id不能为空"), _lang()),
+        cache_key=lambda a: ("dept", (a["id"], _lang_of(a))),
     ),
     Operation(
         "list_parent_depts_by_dept",
@@ -271,6 +316,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
         SCOPE_READ,
         lambda ctx, a: ctx.client.departments.list_parent_ids_by_department(a["id"]),
         (_dept_id("部门id不能为空"),),
+        cache_key=lambda a: ("dept-parents", a["id"]),
     ),
     Operation(
         "list_parent_depts",
@@ -279,6 +325,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
         SCOPE_READ,
         lambda ctx, a: ctx.client.departments.list_parent_paths_by_user(a["userId"]),
         (Field("userId", "string", "用户id不能为空", _l("The userid."), example="u0001"),),
+        cache_key=lambda a: ("user-paths", a["userId"]),
     ),
     Operation(
         "get_org_user_count",
@@ -295,6 +342,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
                 example=0,
             ),
         ),
+        cache_key=lambda a: ("count", int(bool(a["onlyActive"]))),
     ),
     Operation(
         "userinfo",
@@ -303,6 +351,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
         SCOPE_READ,
         lambda ctx, a: ctx.client.users.get_user(a["userid"], lang=a["lang"]),
         (Field("userid", "string", "userid不能为空", _l("The userid."), example="u0001"), _lang()),
+        cache_key=lambda a: ("user", (a["userid"], _lang_of(a))),
     ),
     Operation(
         "getDeptMember",
@@ -311,6 +360,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
         SCOPE_READ,
         lambda ctx, a: ctx.client.users.list_department_member_ids(a["deptId"]),
         (_dept_id("部门id不能为空", "deptId"),),
+        cache_key=lambda a: ("dept-member-ids", a["deptId"]),
     ),
     Operation(
         "listbypage",
@@ -350,6 +400,7 @@ OPERATION_LIST: tuple[Operation, ...] = (
         "GET /auth/scopes",
         SCOPE_READ,
         lambda ctx, a: ctx.client.auth.get_scopes(),
+        cache_key=lambda a: ("scopes", "-"),
     ),
     Operation(
         "createChat",
@@ -433,6 +484,29 @@ OPERATION_LIST: tuple[Operation, ...] = (
             ),
             _page_size(),
         ),
+    ),
+    # Beyond the original service: how a queued send is going.
+    Operation(
+        "sendStatus",
+        _l(
+            "State of a send made through the API: counts of recipients and batches, "
+            "and each batch's task."
+        ),
+        "(no DingTalk call: this console's record of the send)",
+        SCOPE_READ,
+        _send_status,
+        (
+            Field(
+                "send_id",
+                "integer",
+                "send_id不能为空",
+                _l("The send_id returned by asyncsend_v2."),
+                minimum=1,
+                maximum=INT64_MAX,
+                example=1,
+            ),
+        ),
+        replies={"200": (sends.STATUS_DESCRIPTION, sends.STATUS_SCHEMA)},
     ),
 )
 

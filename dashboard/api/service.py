@@ -37,7 +37,7 @@ def run_operation(op: Operation, payload: Mapping[str, Any], principal: ApiPrinc
     ctx = CallContext(principal=principal, client_factory=get_client)
     try:
         args = op.parse(payload)
-        data = op.call(ctx, args)
+        data = op.run(ctx, args)
     except FieldError as exc:
         reply = failure(400, exc.message)
     except SendFailed as exc:
@@ -58,7 +58,9 @@ def run_operation(op: Operation, payload: Mapping[str, Any], principal: ApiPrinc
         # the client library's local limits (page sizes, list lengths) and the services' rules
         reply = failure(400, str(exc))
     else:
-        reply = ApiReply(200, {"success": True, "data": data})
+        reply = (
+            data if isinstance(data, ApiReply) else ApiReply(200, {"success": True, "data": data})
+        )
     log.info(
         "api %s by %s: %s",
         op.name,

@@ -14,7 +14,12 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context
 
 from dashboard.dingtalk import CacheTokenStore, DingTalkClient
-from dashboard.dingtalk.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from dashboard.dingtalk.ratelimit import (
+    DEFAULT_MAX_WAIT,
+    LocalRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+)
 from dashboard.extensions import cache
 
 EXTENSION_KEY = "dingtalk"
@@ -42,11 +47,13 @@ def build_rate_limiter(app: Flask) -> RateLimiter:
     """
     cfg = app.config
     rate = cfg["DINGTALK_RATE_LIMIT"]
+    # A call over the budget waits its turn, at most this long (then Throttled, nothing sent).
+    max_wait = float(cfg.get("DINGTALK_RATE_LIMIT_MAX_WAIT", DEFAULT_MAX_WAIT))
     client = _rate_limit_redis(cfg)
     if client is None:
-        return LocalRateLimiter(rate=rate, per=1.0)
+        return LocalRateLimiter(rate=rate, per=1.0, max_wait=max_wait)
     prefix = f"{cfg.get('CACHE_KEY_PREFIX') or ''}dingtalk:ratelimit:"
-    return RedisRateLimiter(client, rate=rate, per=1.0, prefix=prefix)
+    return RedisRateLimiter(client, rate=rate, per=1.0, prefix=prefix, max_wait=max_wait)
 
 
 def _rate_limit_redis(cfg) -> Any | None:

@@ -38,7 +38,9 @@ def test_a_huge_body_is_a_413_json_without_a_dingtalk_call(api, sandbox):
 def test_a_long_id_list_still_fits(api, sandbox):
     userids = ",".join(f"u{n:04d}" for n in range(1, 151))
     response = api("asyncsend_v2", {"userid_list": userids, "msg": "全员周报"})
-    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    data = response.get_json()["data"]
+    assert data["batches"] == 2 and data["send_id"]
 
 
 def test_a_trailing_slash_reaches_the_operation(api, sandbox):

@@ -192,11 +192,16 @@ def test_the_english_message_names_the_http_status(api, sandbox):
 def test_a_send_with_some_batches_refused_says_which_went_out(api, sandbox):
     userids = ",".join(f"u{n:04d}" for n in range(1, 102))  # two batches of asyncsend_v2
     sandbox.inject("http_500", count=1, path=ASYNCSEND)
-    body = failed(api("asyncsend_v2", {"userid_list": userids, "msg": "两批"}), 502)
-    assert body["data"]["state"] == "partial" and len(body["data"]["task_ids"]) == 1
-    assert body["msg"].startswith("钉钉没有返回结果")
-    assert body["msg"].endswith("。部分批次已发送（见 task_ids），其余批次发送失败。")
-    assert "None" not in body["msg"]
+    response = api("asyncsend_v2", {"userid_list": userids, "msg": "两批"})
+    assert response.status_code == 202  # two batches: accepted, followed with sendStatus
+    send_id = response.get_json()["data"]["send_id"]
+    status = api("sendStatus", {"send_id": send_id}).get_json()["data"]
+    assert status["state"] == "partial"
+    assert status["counts"]["batches"] == 2
+    assert (status["counts"]["done"], status["counts"]["failed"]) == (1, 1)
+    failed_task, sent_task = sorted(status["tasks"], key=lambda t: t["task_id"] or 0)
+    assert failed_task["state"] == "failed" and failed_task["task_id"] is None
+    assert failed_task["errcode"] is None and sent_task["task_id"]
 
 
 def test_a_chat_message_without_an_errcode_says_the_send_failed(api, sandbox):

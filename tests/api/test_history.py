@@ -19,16 +19,19 @@ def test_an_api_send_is_in_the_send_history_with_the_tokens_name(api, sandbox):
     assert data["send_id"] == send.id
 
 
-def test_a_send_in_several_batches_returns_every_task_id(app, api, sandbox):
+def test_a_send_in_several_batches_is_accepted_and_its_status_lists_every_task(app, api, sandbox):
     app.config["DINGTALK_USERID_BATCH"] = 2
     users = [f"u{n:04d}" for n in range(2, 7)]
     response = api("asyncsend_v2", {"userid_list": users, "msg": "分批"})
     data = response.get_json()["data"]
-    assert response.status_code == 200
-    assert len(data["task_ids"]) == 3 and data["task_id"] == data["task_ids"][0]
-    assert sandbox.stats()["calls"]["/topapi/message/corpconversation/asyncsend_v2"] == 3
+    assert response.status_code == 202
     send = db.session.execute(db.select(Send)).scalar_one()
-    assert [t.task_id for t in send.tasks] == data["task_ids"]
+    assert data == {"send_id": send.id, "state": send.state, "batches": 3}
+    status = api("sendStatus", {"send_id": data["send_id"]}).get_json()["data"]
+    assert sandbox.stats()["calls"]["/topapi/message/corpconversation/asyncsend_v2"] == 3
+    assert [t["task_id"] for t in status["tasks"]] == [t.task_id for t in send.tasks]
+    assert all(t["task_id"] and t["state"] == "done" for t in status["tasks"])
+    assert [t["recipients"] for t in status["tasks"]] == [2, 2, 1]
 
 
 def test_a_refused_send_is_recorded_too(api, sandbox):
