@@ -6,12 +6,18 @@ runs in an app context of its own. SIGTERM (and Ctrl-C) lets the running tasks
 finish, then the process exits 0; a second signal stops it at once. Every
 HEARTBEAT_INTERVAL seconds it writes "last seen" into the shared cache, which
 `/readyz` reads.
+
+At start it queues again every send a stopped consumer left unfinished (one scan,
+``sending.resume_unfinished``), so a SIGKILL mid-send resumes. :func:`stopping`
+tells a running delivery that SIGTERM came: it finishes its current call, stops,
+and queues the rest for the next consumer.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 
 import click
 from flask import Flask, current_app
@@ -21,6 +27,14 @@ from dashboard.delivery import bp
 from dashboard.delivery.queue import HEARTBEAT_INTERVAL, backend_name, beat, get_huey
 
 logger = logging.getLogger(__name__)
+
+#: Set when this process's consumer is asked to stop (SIGTERM, Ctrl-C).
+_STOPPING = threading.Event()
+
+
+def stopping() -> bool:
+    """True once the consumer of this process was asked to stop: deliveries stop between calls."""
+    return _STOPPING.is_set()
 
 
 class DeliveryConsumer(Consumer):
@@ -42,8 +56,26 @@ class DeliveryConsumer(Consumer):
             self._signal_actions[signal.SIGINT] = (False, True)
 
     def start(self):
+        _STOPPING.clear()
         self.beat()
+        self.resume_unfinished()
         super().start()
+
+    def _handle_signal(self, signum, frame):
+        _STOPPING.set()
+        super()._handle_signal(signum, frame)
+
+    def resume_unfinished(self) -> None:
+        """Queue again every send left with batches to go (one scan, before the workers start)."""
+        from dashboard.notifications.sending import resume_unfinished
+
+        try:
+            with self.app.app_context():
+                ids = resume_unfinished()
+        except Exception:  # a database down at start must not keep the queue from running
+            logger.exception("unfinished sends not re-queued")
+            return
+        logger.info("delivery consumer re-queued %d unfinished send(s)", len(ids))
 
     def check_worker_health(self):
         healthy = super().check_worker_health()

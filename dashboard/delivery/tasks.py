@@ -11,20 +11,34 @@ import time
 
 from flask import current_app
 
-from dashboard.delivery.queue import task
+from dashboard.delivery.queue import _queue_of, task
 from dashboard.extensions import cache, db
 
 
 @task
 def deliver_send(send_id: int):
-    """Send out the recorded send ``send_id`` (the notifications service does the work).
+    """Send out the recorded send ``send_id`` (``dashboard.notifications.sending.deliver``).
 
     No retries here: each batch's state is recorded before and after its call, and
-    the service decides what may go out again.
+    the service decides what may go out again. Running it twice is harmless: the
+    second run finds nothing left, or the send claimed by the first.
     """
     from dashboard.notifications.sending import deliver
 
     return deliver(send_id)
+
+
+def deliver_later(send_id: int, delay: float) -> None:
+    """Queue ``deliver_send(send_id)`` to run in ``delay`` seconds (Huey's schedule).
+
+    For a send another consumer holds: should that one die, its claim runs out and
+    this run takes over. Immediate mode has no schedule: nothing is queued.
+    """
+    if current_app.config.get("DELIVERY_IMMEDIATE"):
+        return
+    _queue_of(current_app).task_wrapper(deliver_send.task_name).schedule(
+        args=(send_id,), delay=delay
+    )
 
 
 @task

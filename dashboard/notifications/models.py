@@ -1,9 +1,10 @@
 """Send history: one Send per composer submission, one SendTask per asyncsend_v2 call.
 
-A Send is written (state ``submitting``) and committed before DingTalk is
-called, so a crash or timeout mid-call still leaves a trace; it then moves to
-``submitted`` / ``partial`` / ``failed`` / ``unknown``, later ``completed`` or
-``recalled``.
+A Send is recorded (state ``queued``, one planned SendTask per batch) and handed to
+the delivery queue; the consumer moves it to ``sending``, then ``submitted`` /
+``partial`` / ``failed`` / ``unknown`` (later ``completed`` or ``recalled``), or
+``paused`` / ``cancelled`` when an admin asked (``control``) between two batches.
+``submitting`` is the state of sends made before the queue (sent in the request).
 """
 
 from __future__ import annotations
@@ -18,7 +19,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dashboard.attempts import Attempt
 from dashboard.extensions import db
 
-SEND_STATES = ("submitting", "submitted", "partial", "failed", "unknown", "completed", "recalled")
+SEND_STATES = (
+    "queued",
+    "sending",
+    "paused",
+    "submitting",
+    "submitted",
+    "partial",
+    "failed",
+    "unknown",
+    "cancelled",
+    "completed",
+    "recalled",
+)
+#: A send still to be (or being) worked by the queue: its page and history row follow it live.
+UNSETTLED_STATES = ("queued", "sending", "paused", "submitting")
+#: What an admin may ask of a send in progress (``Send.control``), applied between batches.
+CANCEL, PAUSE = "cancel", "pause"
+#: A batch that was never sent because its send was cancelled (beside the attempt states).
+CANCELLED = "cancelled"
 #: getsendresult and recall only work for tasks of the last 24 hours.
 RESULT_WINDOW = timedelta(hours=24)
 
@@ -51,7 +70,7 @@ class Send(db.Model):
     msgtype: Mapped[str] = mapped_column(String(20))
     msg_json: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    state: Mapped[str] = mapped_column(String(12), default="submitting", index=True)
+    state: Mapped[str] = mapped_column(String(12), default="queued", index=True)
     #: The first failed batch's errcode, errmsg and reason (see dashboard.attempts).
     errcode: Mapped[int | None]
     errmsg: Mapped[str | None] = mapped_column(Text)
@@ -59,6 +78,13 @@ class Send(db.Model):
     nonce: Mapped[str | None] = mapped_column(String(64), unique=True)
     completed_at: Mapped[datetime | None]
     recalled_at: Mapped[datetime | None]
+    #: ``cancel`` or ``pause``: asked by an admin, applied by the consumer between batches.
+    control: Mapped[str | None] = mapped_column(String(10))
+    #: The consumer working the send and until when its claim holds (renewed every batch).
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None]
+    #: When the first batch went out (the rate and ETA of the live progress).
+    started_at: Mapped[datetime | None]
 
     tasks: Mapped[list[SendTask]] = relationship(
         back_populates="send", order_by="SendTask.batch_no", cascade="all, delete-orphan"

@@ -1,11 +1,22 @@
-"""Sending one work notification: validate, record, batch, call, settle; and recall it.
+"""Sending one work notification: validate, record, queue, deliver, settle; and recall it.
 
-``send_work_notice`` validates, records the Send before calling DingTalk, splits
-the recipients into batches (``batches.plan_batches``), and records each call's
-task or error (each batch is an attempt, ``dashboard.attempts``: recorded before
-and after its call). DingTalk errors never escape: callers read ``send.state``,
-``send.errcode``, ``send.errmsg``, ``send.reason`` and ``send.tasks``. A timed-out
-call is ``unknown`` (it may have been delivered) and is never re-sent.
+``send_work_notice`` validates, records the Send (state ``queued``) with one planned
+batch per call (``batches.plan_batches``), commits, and hands it to the delivery
+queue (``dashboard.delivery.tasks.deliver_send``); it returns at once. The queue's
+consumer runs :func:`deliver`: it claims the send (two consumers never work one
+send), then ``deliver_batches`` records each call's task or error (each batch is an
+attempt, ``dashboard.attempts``: recorded before and after its call). DingTalk
+errors never escape: callers read ``send.state``, ``send.errcode``, ``send.errmsg``,
+``send.reason`` and ``send.tasks``. A timed-out or interrupted call is ``unknown``
+(it may have been delivered) and is never re-sent; "send again to the unknown"
+(:func:`unknown_recipients`) is a new send, made by an admin.
+
+Between two batches ``deliver`` looks at what was asked: ``cancel`` (the batches not
+yet out are ``cancelled``, never sent), ``pause`` (it stops; :func:`resume` queues it
+again) and the consumer shutting down (SIGTERM: it stops and queues the rest again).
+A consumer starting re-queues every send left with batches to go
+(:func:`resume_unfinished`): a SIGKILL mid-send resumes from the first batch that
+did not go out.
 """
 
 from __future__ import annotations
@@ -13,21 +24,36 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.attempts import FAILED, PENDING, UNKNOWN, record_call
+from dashboard.attempts import DONE, FAILED, PENDING, UNKNOWN, record_call
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk import messages as dtmsg
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
 from dashboard.extensions import db
 from dashboard.notifications.batches import batch_limits, plan_batches
-from dashboard.notifications.models import Recall, Send, SendTask, utcnow
+from dashboard.notifications.models import (
+    CANCEL,
+    CANCELLED,
+    PAUSE,
+    Recall,
+    Send,
+    SendTask,
+    utcnow,
+)
 from dashboard.services.dingtalk import current_company, get_client
 
 audit = logging.getLogger("dashboard.audit.notifications")
@@ -56,11 +82,13 @@ def send_work_notice(
     api_token_name: str | None = None,
     nonce: str | None = None,
 ) -> Send:
-    """Validate, record, batch and send one work notification; never raises DingTalk errors.
+    """Validate, record and queue one work notification; never raises DingTalk errors.
 
-    Raises ``InvalidMessage`` (a ValueError, nothing recorded, nothing sent) when
-    the msg or the recipients are invalid. With a ``nonce`` already used, returns
-    the earlier Send without calling DingTalk again.
+    Returns the Send as it is once queued (``queued``; in immediate mode the queue
+    has already delivered it, and the Send shows the outcome). Raises
+    ``InvalidMessage`` (a ValueError, nothing recorded, nothing sent) when the msg or
+    the recipients are invalid. With a ``nonce`` already used, returns the earlier
+    Send without queueing it again.
     """
     if nonce:
         existing = find_by_nonce(nonce, sender)
@@ -79,7 +107,7 @@ def send_work_notice(
     dtmsg.validate_msg(msg)
     # Before anything is recorded: without a client (no company chosen in ISV mode,
     # no credentials) NotConfigured leaves no row behind.
-    client = get_client()
+    get_client()
 
     send = Send(
         sender=sender,
@@ -92,7 +120,7 @@ def send_work_notice(
         msgtype=msg["msgtype"],
         msg_json=json.dumps(msg, ensure_ascii=False),
         content_hash=content_hash(msg),
-        state="submitting",
+        state="queued",
         nonce=nonce_key(nonce, sender) if nonce else None,
     )
     batches = plan_batches(userids, dept_ids, bool(to_all_user), *batch_limits())
@@ -121,26 +149,188 @@ def send_work_notice(
         send.id, sender, source, len(userids), len(dept_ids), bool(to_all_user), len(batches),
     )  # fmt: skip
 
-    return deliver_batches(send, client)
+    return queue_delivery(send)
 
 
-def deliver_batches(send: Send, client: DingTalkClient) -> Send:
+def queue_delivery(send: Send) -> Send:
+    """Hand the committed ``send`` to the delivery queue; the Send as the caller may show it.
+
+    In immediate mode the task ran in its own session before this returns: what this
+    session holds is expired, so the caller reads the outcome.
+    """
+    from dashboard.delivery.tasks import deliver_send
+
+    send_id = send.id
+    deliver_send.enqueue(send_id)
+    db.session.expire_all()
+    return db.session.get(Send, send_id)
+
+
+# --- the consumer's side ----------------------------------------------------------------
+
+#: This process among every consumer of every host (the pid alone repeats in containers).
+_PROCESS = uuid.uuid4().hex[:12]
+#: Outcomes of one ``deliver`` run.
+FINISHED, PAUSED, STOPPED, BUSY, GONE = "finished", "paused", "stopped", "busy", "gone"
+
+
+def worker_identity() -> str:
+    """``host:pid:process``: who holds a send's claim."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_PROCESS}"
+
+
+def claim_seconds() -> float:
+    """How long a claim holds without being renewed (longer than one batch's call can take)."""
+    return float(current_app.config.get("DELIVERY_CLAIM_SECONDS") or 180)
+
+
+def claim(send_id: int, holder: str) -> bool:
+    """Take (or renew) the send for ``holder``: one atomic UPDATE, so one consumer wins."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Send)
+        .where(
+            Send.id == send_id,
+            or_(
+                Send.claimed_by.is_(None),
+                Send.claimed_by == holder,
+                Send.claimed_until.is_(None),
+                Send.claimed_until < now,
+            ),
+        )
+        .values(claimed_by=holder, claimed_until=now + timedelta(seconds=claim_seconds()))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def release(send_id: int, holder: str) -> None:
+    db.session.execute(
+        update(Send)
+        .where(Send.id == send_id, Send.claimed_by == holder)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def shutting_down() -> bool:
+    """True once this process's consumer received SIGTERM (never in a web process)."""
+    from dashboard.delivery.consumer import stopping
+
+    return stopping()
+
+
+def deliver(send_id: int) -> str:
+    """The queue's task: deliver the recorded send ``send_id`` (see the module's docstring).
+
+    Returns what happened: ``finished`` (settled, or cancelled), ``paused``,
+    ``stopped`` (shutdown: queued again), ``busy`` (another consumer holds it: this
+    one looks again when that claim runs out), ``gone`` (no such send).
+    """
+    from dashboard.delivery.tasks import deliver_later
+
+    if db.session.get(Send, send_id) is None:
+        return GONE
+    holder = worker_identity()
+    if not claim(send_id, holder):
+        deliver_later(send_id, claim_seconds() + 1)
+        return BUSY
+    try:
+        send = db.session.get(Send, send_id)
+        db.session.refresh(send)
+        if not any(t.state == PENDING for t in send.tasks) and send.control is None:
+            return FINISHED  # delivered already (a duplicate of the task)
+        client = get_client(corpid=send.corpid)
+        outcome = deliver_batches(send, client, checkpoint=lambda: _checkpoint(send, holder))
+    finally:
+        db.session.rollback()
+        release(send_id, holder)
+    if outcome == STOPPED:
+        from dashboard.delivery.tasks import deliver_send
+
+        deliver_send.enqueue(send_id)  # the next consumer goes on from here
+    return outcome
+
+
+def _checkpoint(send: Send, holder: str) -> str | None:
+    """Before each batch: what stops the delivery here (cancel, pause, shutdown), or None."""
+    db.session.refresh(send, ["control"])
+    if send.control == CANCEL:
+        return CANCEL
+    if send.control == PAUSE:
+        return PAUSE
+    if shutting_down():
+        return STOPPED
+    if not claim(send.id, holder):  # renewing failed: someone took it over
+        return BUSY
+    return None
+
+
+def deliver_batches(
+    send: Send,
+    client: DingTalkClient,
+    *,
+    checkpoint: Callable[[], str | None] | None = None,
+) -> str:
     """Call DingTalk for every batch not yet attempted, then settle the send.
 
     A batch found started but never answered (the process stopped mid-call) is
-    ``unknown``: it may have gone out, so it is not sent again.
+    ``unknown``: it may have gone out, so it is not sent again. ``checkpoint()``,
+    asked before each batch, may stop the run: ``cancel`` (the rest is cancelled and
+    the send settled), ``pause``, ``stopped`` (queued again) or ``busy``.
     """
     msg = send.msg
+    if send.state != "sending":
+        send.state = "sending"
+        db.session.commit()
     for task in send.tasks:
         if task.interrupted:
             task.give_up()
             db.session.commit()
         elif task.may_send:
+            stop = checkpoint() if checkpoint is not None else None
+            if stop == CANCEL:
+                cancel_rest(send)
+                return FINISHED
+            if stop == PAUSE:
+                send.state, send.control = "paused", None
+                db.session.commit()
+                audit.info("send %s paused", send.id)
+                return PAUSED
+            if stop in (STOPPED, BUSY):
+                if stop == STOPPED:
+                    send.state = "queued"
+                    db.session.commit()
+                audit.info("send %s left to the next consumer (%s)", send.id, stop)
+                return stop
+            if send.started_at is None:
+                send.started_at = utcnow()
             _send_batch(client, msg, task)
+    if send.control == CANCEL:  # asked too late: nothing was left to cancel
+        send.control = None
     settle_after_send(send)
     db.session.commit()
     audit.info("send %s is %s (errcode %s)", send.id, send.state, send.errcode)
-    return send
+    return FINISHED
+
+
+def cancel_rest(send: Send) -> int:
+    """Cancel the batches not yet out (never sent) and settle; returns how many were cancelled."""
+    cancelled = 0
+    for task in send.tasks:
+        if task.interrupted:
+            task.give_up()
+        elif task.may_send:
+            task.state = CANCELLED
+            task.finished_at = utcnow()
+            cancelled += 1
+    send.control = None
+    settle_after_send(send)
+    db.session.commit()
+    audit.info("send %s cancelled: %d batches not sent", send.id, cancelled)
+    return cancelled
 
 
 def _send_batch(client: DingTalkClient, msg: dict[str, Any], task: SendTask) -> None:
@@ -164,8 +354,9 @@ def _send_batch(client: DingTalkClient, msg: dict[str, Any], task: SendTask) -> 
 def settle_after_send(send: Send) -> None:
     """The send's state once every batch was called, and its first failure as the summary.
 
-    Any batch ``unknown`` makes the send ``unknown`` (it may have reached people, it
-    is never sent again); all failed is ``failed``, some failed ``partial``.
+    A cancelled batch makes the send ``cancelled`` (the page says who was not
+    reached). Any batch ``unknown`` makes the send ``unknown`` (it may have reached
+    people, it is never sent again); all failed is ``failed``, some failed ``partial``.
     """
     states = Counter(task.state for task in send.tasks)
     first_error = next((t for t in send.tasks if t.state in (FAILED, UNKNOWN)), None)
@@ -173,7 +364,9 @@ def settle_after_send(send: Send) -> None:
         send.errcode = first_error.errcode
         send.errmsg = first_error.errmsg
         send.reason = first_error.reason
-    if states[UNKNOWN]:
+    if states[CANCELLED]:
+        send.state = "cancelled"
+    elif states[UNKNOWN]:
         send.state = "unknown"
     elif states[FAILED] == len(send.tasks):
         send.state = "failed"
@@ -224,3 +417,166 @@ def recall(send: Send, user: str) -> list[Recall]:
         send.id, user, sum(a.ok for a in attempts), len(attempts),
     )  # fmt: skip
     return attempts
+
+
+# --- what an admin asks of a send in progress ---------------------------------------------
+
+
+def request_cancel(send: Send) -> None:
+    """Cancel what is not yet out: at once when no consumer works the send, else between batches."""
+    _request(send, CANCEL)
+
+
+def request_pause(send: Send) -> None:
+    """Pause after the current batch (at once when no consumer works the send)."""
+    _request(send, PAUSE)
+
+
+def _request(send: Send, what: str) -> None:
+    if not is_unsettled(send):
+        raise InvalidMessage("send", _("This notification is no longer being sent."))
+    if what == PAUSE and send.state == "paused":
+        return
+    send.control = what
+    db.session.commit()
+    audit.info("send %s: %s requested", send.id, what)
+    holder = f"web:{worker_identity()}"
+    if not claim(send.id, holder):
+        return  # a consumer works it: it applies the request before its next batch
+    try:
+        db.session.refresh(send)
+        if send.control == CANCEL:
+            cancel_rest(send)
+        elif send.control == PAUSE:
+            send.state, send.control = "paused", None
+            db.session.commit()
+    finally:
+        release(send.id, holder)
+        db.session.refresh(send)
+
+
+def resume(send: Send) -> Send:
+    """Queue a paused send again (a pause not yet applied is simply withdrawn)."""
+    if send.control == PAUSE:
+        send.control = None
+        db.session.commit()
+    if send.state != "paused":
+        return send
+    send.state = "queued"
+    db.session.commit()
+    audit.info("send %s resumed", send.id)
+    return queue_delivery(send)
+
+
+def is_unsettled(send: Send) -> bool:
+    """Some batch is still to go out (or on the wire): cancel and pause apply."""
+    return any(t.state == PENDING for t in send.tasks)
+
+
+# --- a consumer starting ------------------------------------------------------------------
+
+
+def release_dead_claims() -> int:
+    """Drop this host's claims whose process is gone (a SIGKILL): no waiting for them to run out."""
+    host = socket.gethostname()
+    released = 0
+    rows = db.session.execute(db.select(Send).where(Send.claimed_by.like(f"{host}:%"))).scalars()
+    for send in rows:
+        _, pid, process = (send.claimed_by.split(":") + ["", ""])[:3]
+        if process == _PROCESS or not pid.isdigit():
+            continue
+        if int(pid) == os.getpid() or not _alive(int(pid)):
+            send.claimed_by = send.claimed_until = None
+            released += 1
+    db.session.commit()
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def unfinished_send_ids() -> list[int]:
+    """Sends with a batch still to go out or interrupted, that nobody paused."""
+    return list(
+        db.session.execute(
+            db.select(SendTask.send_id)
+            .join(Send)
+            .where(SendTask.state == PENDING, Send.state != "paused")
+            .distinct()
+            .order_by(SendTask.send_id)
+        ).scalars()
+    )
+
+
+def resume_unfinished() -> list[int]:
+    """Queue every unfinished send again (a consumer's one scan at start); returns their ids."""
+    from dashboard.delivery.tasks import deliver_send
+
+    release_dead_claims()
+    ids = unfinished_send_ids()
+    for send_id in ids:
+        deliver_send.enqueue(send_id)
+    if ids:
+        audit.info("re-queued %d unfinished sends: %s", len(ids), ids)
+    return ids
+
+
+# --- sending again to the recipients whose delivery is unknown ------------------------------
+
+
+def unknown_recipients(send: Send) -> dict[str, Any]:
+    """The recipients of the send's ``unknown`` batches, as a new send would take them."""
+    userids: list[str] = []
+    dept_ids: list[int] = []
+    to_all = False
+    for task in send.tasks:
+        if task.state == UNKNOWN:
+            userids.extend(u for u in task.userids if u not in userids)
+            dept_ids.extend(d for d in task.dept_ids if d not in dept_ids)
+            to_all = to_all or task.to_all_user
+    return {"userid_list": userids, "dept_id_list": dept_ids, "to_all_user": to_all}
+
+
+def delivery_counts(send: Send) -> dict[str, Any]:
+    """Batches and recipients so far, the rate and an ETA: the live progress of a send."""
+    tasks = send.tasks
+    states = Counter(t.state for t in tasks)
+    settled = [t for t in tasks if t.state != PENDING]
+    left = [t for t in tasks if t.may_send]
+    elapsed = None
+    rate = None
+    eta = None
+    if send.started_at is not None:
+        ends = [t.finished_at for t in settled if t.finished_at and t.state != CANCELLED]
+        end = utcnow() if left and send.state == "sending" else max(ends, default=utcnow())
+        elapsed = max(0.0, (end - send.started_at).total_seconds())
+        called = len([t for t in settled if t.state != CANCELLED])
+        if called and elapsed > 0:
+            rate = called / elapsed
+            if left and send.state == "sending":
+                eta = len(left) / rate
+    return {
+        "batches_total": len(tasks),
+        "batches_done": len(settled),
+        "batches_sent": states[DONE],
+        "batches_failed": states[FAILED],
+        "batches_unknown": states[UNKNOWN],
+        "batches_cancelled": states[CANCELLED],
+        "batches_left": len(left),
+        "recipients_total": sum(len(t.userids) for t in tasks),
+        "recipients_reached": sum(len(t.userids) for t in tasks if t.state == DONE),
+        "recipients_unknown": sum(len(t.userids) for t in tasks if t.state == UNKNOWN),
+        "recipients_not_reached": sum(len(t.userids) for t in tasks if t.state == CANCELLED),
+        "departments_not_reached": sum(len(t.dept_ids) for t in tasks if t.state == CANCELLED),
+        "elapsed_s": None if elapsed is None else round(elapsed, 1),
+        "rate_per_s": None if rate is None else round(rate, 2),
+        "eta_s": None if eta is None else round(eta, 1),
+        "control": send.control,
+    }
