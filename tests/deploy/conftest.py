@@ -288,16 +288,13 @@ def delivery_worker(deploy_env, tmp_path_factory) -> Iterator[subprocess.Popen]:
     stop(proc)
 
 
-@pytest.fixture(scope="session")
-def gunicorn(deploy_env, delivery_worker, tmp_path_factory) -> Iterator[Gunicorn]:
-    """The dashboard under gunicorn.conf.py's defaults (4 workers, preloaded) on Redis and
-    PostgreSQL, beside its delivery worker (/readyz needs both)."""
-    home = tmp_path_factory.mktemp("gunicorn")
+def start_gunicorn(env: dict[str, str], home: Path, workers: int = 4) -> Gunicorn:
+    """`gunicorn -c gunicorn.conf.py app:app` on ``env``, with ``workers`` booted and /readyz 200."""
     port = free_port()
     env = dict(
-        deploy_env,
+        env,
         GUNICORN_BIND=f"127.0.0.1:{port}",
-        GUNICORN_WORKERS="4",
+        GUNICORN_WORKERS=str(workers),
         GUNICORN_THREADS="8",
     )
     stdout, stderr = home / "stdout.log", home / "stderr.log"
@@ -310,12 +307,29 @@ def gunicorn(deploy_env, delivery_worker, tmp_path_factory) -> Iterator[Gunicorn
             stderr=err,
         )
     server = Gunicorn(f"http://127.0.0.1:{port}", proc, stdout, stderr, env)
-    wait_until(lambda: server.raw_logs().count("Booting worker") >= 4, 45, "4 workers", proc)
-    wait_until(
-        lambda: requests.get(f"{server.url}/readyz", timeout=5).status_code == 200,
-        45,
-        "gunicorn /readyz",
-        proc,
-    )
+    try:
+        wait_until(
+            lambda: server.raw_logs().count("Booting worker") >= workers,
+            45,
+            f"{workers} workers",
+            proc,
+        )
+        wait_until(
+            lambda: requests.get(f"{server.url}/readyz", timeout=5).status_code == 200,
+            45,
+            "gunicorn /readyz",
+            proc,
+        )
+    except BaseException:
+        stop(proc, signal.SIGINT)
+        raise
+    return server
+
+
+@pytest.fixture(scope="session")
+def gunicorn(deploy_env, delivery_worker, tmp_path_factory) -> Iterator[Gunicorn]:
+    """The dashboard under gunicorn.conf.py's defaults (4 workers, preloaded) on Redis and
+    PostgreSQL, beside its delivery worker (/readyz needs both)."""
+    server = start_gunicorn(deploy_env, tmp_path_factory.mktemp("gunicorn"))
     yield server
-    stop(proc, signal.SIGINT)
+    stop(server.proc, signal.SIGINT)
