@@ -203,19 +203,21 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    """Filters and globals for the templates of every blueprint (none registers its own)."""
     from flask_babel import get_locale
 
     from dashboard.directory.names import display_dept, display_user
+    from dashboard.main.templating import notice_time, picker_config
+    from dashboard.services.dingtalk import isv_mode
 
-    app.jinja_env.filters["username"] = display_user
-    app.jinja_env.filters["deptname"] = display_dept
+    app.add_template_filter(display_user, "username")
+    app.add_template_filter(display_dept, "deptname")
+    app.add_template_filter(notice_time, "notice_time")
+    app.add_template_global(picker_config, "picker_config")
 
     @app.context_processor
     def inject_globals():
-        return {
-            "current_locale": str(get_locale()),
-            "isv_mode": bool(app.config.get("DINGTALK_SUITE_KEY")),
-        }
+        return {"current_locale": str(get_locale()), "isv_mode": isv_mode(app)}
 
 
 def ensure_first_admin(app: Flask) -> None:

@@ -124,11 +124,19 @@ class DirectorySnapshot:
 
     # --- search --------------------------------------------------------------------
 
-    def search(self, query: str, *, types: Iterable[str] = ("users", "depts"), limit: int = 20):
+    def search(
+        self,
+        query: str,
+        *,
+        types: Iterable[str] = ("users", "depts"),
+        limit: int = 20,
+        locale: str = "zh",
+    ):
         """People and departments matching a name, pinyin, pinyin initials or id.
 
-        Exact matches first, then prefixes, then substrings; returns the JSON
-        rows of `/directory/search`.
+        A department also matches its English name (DingTalk's en_US name). Exact
+        matches first, then prefixes, then substrings; returns the JSON rows of
+        `/directory/search`, with department names in the UI language (`locale`).
         """
         q = "".join(query.split()).lower()
         if not q:
@@ -140,23 +148,31 @@ class DirectorySnapshot:
                     q, (user.userid.lower(), user.name.lower()), (user.initials, user.pinyin)
                 )
                 if score is not None:
-                    ranked.append(((score, 0, user.pinyin or user.userid), self._user_row(user)))
+                    row = self._user_row(user, locale)
+                    ranked.append(((score, 0, user.pinyin or user.userid), row))
         if "depts" in types:
             for dept in self.departments.values():
-                score = _score(q, (str(dept.id), dept.name.lower()), (dept.initials, dept.pinyin))
+                english = "".join((dept.name_en or "").split()).lower()
+                score = _score(
+                    q, (str(dept.id), dept.name.lower(), english), (dept.initials, dept.pinyin)
+                )
                 if score is not None:
-                    ranked.append(((score, 1, dept.pinyin or str(dept.id)), self._dept_row(dept)))
+                    row = self._dept_row(dept, locale)
+                    ranked.append(((score, 1, dept.pinyin or str(dept.id)), row))
         ranked.sort(key=lambda item: item[0])
         return [row for _, row in ranked[:limit]]
 
-    def _user_row(self, user: UserEntry) -> dict[str, Any]:
-        first = next((self.dept_name(d) for d in user.departments if self.dept_name(d)), None)
+    def _user_row(self, user: UserEntry, locale: str = "zh") -> dict[str, Any]:
+        first = next(
+            (self.dept_name(d, locale) for d in user.departments if self.dept_name(d)), None
+        )
         detail = " · ".join(part for part in (first, user.position) if part)
         return {"type": "user", "id": user.userid, "name": user.name, "detail": detail}
 
-    def _dept_row(self, dept: DeptEntry) -> dict[str, Any]:
-        parents = [self.dept_name(d) or str(d) for d in self.path(dept.id)[:-1]]
-        return {"type": "dept", "id": dept.id, "name": dept.name, "detail": " / ".join(parents)}
+    def _dept_row(self, dept: DeptEntry, locale: str = "zh") -> dict[str, Any]:
+        parents = [self.dept_name(d, locale) or str(d) for d in self.path(dept.id)[:-1]]
+        name = self.dept_name(dept.id, locale) or dept.name
+        return {"type": "dept", "id": dept.id, "name": name, "detail": " / ".join(parents)}
 
     # --- storage -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from dashboard.composer.recipients import parse_userids
 from dashboard.dingtalk.errors import InvalidRequest, NotFound
 from dashboard.directory import bp, service
 from dashboard.directory.forms import RefreshForm, SearchForm, UnionidLookupForm
@@ -18,10 +19,16 @@ from dashboard.directory.snapshot import (
     get_snapshot,
     refresh_snapshot,
 )
+from dashboard.services.dingtalk import NoCompanySelected
 
 SEARCH_TYPES = ("users", "depts")
 SEARCH_LIMIT_MAX = 50
 USERID_PATTERN = re.compile(r"^[\w.@+\-]{1,64}$")
+
+
+def _no_company():
+    """ISV mode and no company chosen: the pickers' JSON says so (picker.js reads `state`)."""
+    return jsonify(state="no_company", error=_("Choose a company in the switcher first.")), 409
 
 
 def _not_found(message: str):
@@ -40,7 +47,11 @@ def overview():
     results = None
     if "q" in request.args and form.validate():
         snapshot = get_snapshot()
-        results = snapshot.search(form.q.data, limit=SEARCH_LIMIT_MAX) if snapshot else []
+        results = (
+            snapshot.search(form.q.data, limit=SEARCH_LIMIT_MAX, locale=ui_locale())
+            if snapshot
+            else []
+        )
     return render_template(
         "directory/overview.html",
         data=service.read_overview(),
@@ -167,17 +178,25 @@ def search():
         ), 400
     if not query.strip():
         return jsonify([])
-    snapshot = get_snapshot()
-    return jsonify(snapshot.search(query, types=types, limit=limit) if snapshot else [])
+    try:
+        snapshot = get_snapshot()
+    except NoCompanySelected:
+        return _no_company()
+    if not snapshot:
+        return jsonify([])
+    return jsonify(snapshot.search(query, types=types, limit=limit, locale=ui_locale()))
 
 
 @bp.route("/directory/names")
 @login_required
 def names():
     """Names of userids and department ids from the snapshot (the pickers' initial chips)."""
-    snapshot = get_snapshot()
-    users = [u.strip() for u in request.args.get("users", "").split(",") if u.strip()][:500]
-    depts = [d.strip() for d in request.args.get("depts", "").split(",") if d.strip()][:500]
+    try:
+        snapshot = get_snapshot()
+    except NoCompanySelected:
+        return _no_company()
+    users = parse_userids(request.args.get("users", ""))[:500]
+    depts = parse_userids(request.args.get("depts", ""))[:500]
     return jsonify(
         users={u: snapshot.user_name(u) for u in users if snapshot and snapshot.user_name(u)},
         depts={

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -315,9 +314,3 @@ def recall(send_id: int):
     else:
         flash(_("The notification was recalled."), "success")
     return redirect(url_for(".detail", send_id=send.id))
-
-
-@bp.app_template_filter("notice_time")
-def notice_time(value) -> str:
-    """A stored UTC time in the console's time zone (BABEL_DEFAULT_TIMEZONE)."""
-    return format_datetime(value, "yyyy-MM-dd HH:mm:ss") if value else ""

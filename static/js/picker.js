@@ -9,32 +9,25 @@
 (function () {
   "use strict";
 
-  const STRINGS = {
-    zh: {
-      users: "输入姓名、拼音首字母或 userid 搜索",
-      depts: "输入部门名称、拼音首字母或部门 ID 搜索",
-      remove: "移除",
-      none: "没有匹配的结果",
-      failed: "搜索失败，请稍后再试",
-      results: "条结果",
-      selected: "已选择",
-    },
-    en: {
-      users: "Search by name, pinyin initials or userid",
-      depts: "Search by department name, pinyin initials or id",
-      remove: "Remove",
-      none: "No matches",
-      failed: "Search failed, please try again",
-      results: "results",
-      selected: "selected",
-    },
-  };
-  const lang = (document.documentElement.lang || "zh").toLowerCase().startsWith("en") ? "en" : "zh";
-  const t = (key) => STRINGS[lang][key];
+  // The words (in the UI language, from the translation catalogs) and the server's
+  // separators of typed ids (dashboard.composer.recipients.SEPARATORS) come from the
+  // page: base.html renders them as JSON in #picker-config.
+  const config = (() => {
+    const node = document.getElementById("picker-config");
+    try {
+      return node ? JSON.parse(node.textContent) : {};
+    } catch (error) {
+      return {};
+    }
+  })();
+  const strings = config.strings || {};
+  const separators = new RegExp(config.separators || "[,\uff0c;\uff1b\u3001\\s]+");
+  const t = (key, values) =>
+    String(strings[key] || "").replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? values[name] : whole));
   let counter = 0;
 
   function splitIds(text) {
-    return (text || "").split(/[\s,，;；]+/).map((s) => s.trim()).filter(Boolean);
+    return (text || "").split(separators).map((s) => s.trim()).filter(Boolean);
   }
 
   function Picker(textarea) {
@@ -115,7 +108,7 @@
         remove.type = "button";
         remove.className = "btn-close ms-1";
         remove.style.fontSize = ".6rem";
-        remove.setAttribute("aria-label", t("remove") + " " + (name || id));
+        remove.setAttribute("aria-label", t("remove", {name: name || id}));
         remove.addEventListener("click", (event) => {
           event.stopPropagation();
           removeId(id);
@@ -134,7 +127,7 @@
         sync();
       }
       renderChips();
-      status.textContent = t("selected") + " " + (name || id);
+      status.textContent = t("selected", {name: name || id});
     }
 
     function removeId(id) {
@@ -165,13 +158,14 @@
       }
     }
 
-    function renderResults(rows, failed) {
+    // `problem`: null when the search answered, else the key of what to say instead.
+    function renderResults(rows, problem) {
       results = rows.filter((row) => !ids.includes(String(row.id)));
       list.replaceChildren();
       if (!results.length) {
         const empty = document.createElement("li");
         empty.className = "list-group-item text-body-secondary small";
-        empty.textContent = failed ? t("failed") : t("none");
+        empty.textContent = t(problem || "none");
         list.append(empty);
       }
       results.forEach((row, i) => {
@@ -198,7 +192,7 @@
       });
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
-      status.textContent = results.length + " " + t("results");
+      status.textContent = t("results", {n: results.length});
       highlight(results.length ? 0 : -1);
     }
 
@@ -219,12 +213,16 @@
       const mine = ++seq;
       const url = searchUrl + "?" + new URLSearchParams({q: q, types: kind, limit: "10"});
       fetch(url, {headers: {Accept: "application/json"}, credentials: "same-origin"})
-        .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
-        .then((rows) => {
-          if (mine === seq) renderResults(Array.isArray(rows) ? rows : [], false);
+        .then((response) => response.json().then((data) => ({ok: response.ok, data: data})))
+        .then(({ok, data}) => {
+          if (mine !== seq) return;
+          // ISV mode with no company chosen: a state, not a failure.
+          if (data && data.state === "no_company") return renderResults([], "no_company");
+          if (!ok) return renderResults([], "failed");
+          renderResults(Array.isArray(data) ? data : [], null);
         })
         .catch(() => {
-          if (mine === seq) renderResults([], true);
+          if (mine === seq) renderResults([], "failed");
         });
     }
 
