@@ -1,10 +1,16 @@
-"""`python -m bench`: gettoken calls per cold start and sends per second, 1 vs 4 workers.
+"""`python -m bench`: gettoken calls per cold start and sends per second, 1 vs 4 workers;
+then whole sends through the delivery queue.
 
 Each "worker" is a forked process with its own DingTalkClient, as under
 gunicorn. Token stores compared: per-process memory, a file cache (no atomic
 add across processes) and Redis (atomic add). Rate limiters compared: one
 budget per process against one budget shared in Redis, with the emulator's
-per-app QPS limit at 20/s. The figures go to bench/results/<time>.md.
+per-app QPS limit at 20/s. Then, in the same run and against the same sandbox
+(its QPS limit on), sends of 10,000 and 100,000 recipients made through the JSON
+API of a gunicorn web process and delivered by a real consumer (`flask --app app
+delivery worker`, same environment): time to answer the POST, completion time
+against the QPS-bound minimum (calls / QPS), 90018 answers, the consumer's RSS.
+The figures go to bench/results/<time>.md.
 """
 
 from __future__ import annotations
@@ -188,10 +194,182 @@ def start_sandbox() -> tuple[subprocess.Popen, str]:
     raise SystemExit("the sandbox did not start")
 
 
+# --- whole sends through the queue --------------------------------------------------------
+
+QUEUE_QPS = 20  # DingTalk's budget per app and API; the sandbox's limit and the governor's
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of ``pid`` in KiB (Linux /proc), 0 when unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def dashboard_processes(url: str, control: SandboxControl, home: Path, prefix: str):
+    """The Procfile's web and worker lines on one environment: SQLite, the cache and queue
+    on Redis, the sandbox as DingTalk. Returns (web url, token, web proc, worker proc, env)."""
+    token = "bench-api-token-" + uuid.uuid4().hex
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DINGTALK_", "DASHBOARD_"))}
+    env.update(
+        SECRET_KEY="bench-" + uuid.uuid4().hex,
+        DATABASE_URL=f"sqlite:///{home / 'bench.db'}",
+        DASHBOARD_INSTANCE_PATH=str(home / "instance"),
+        CACHE_TYPE="RedisCache",
+        CACHE_REDIS_URL=REDIS_URL,
+        CACHE_KEY_PREFIX=prefix,
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=f"{prefix}limiter",
+        DINGTALK_API_BASE=url,
+        DINGTALK_APP_KEY=control.app_key,
+        DINGTALK_APP_SECRET=control.app_secret,
+        DINGTALK_AGENT_ID=str(control.agent_id),
+        DINGTALK_RATE_LIMIT=str(QUEUE_QPS),
+        DASHBOARD_API_TOKEN=token,
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="2",
+        LOG_LEVEL="WARNING",
+    )
+    bin_dir = Path(sys.executable).parent
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from dashboard import create_app; from dashboard.extensions import db\n"
+            "app = create_app()\nwith app.app_context(): db.create_all()",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    logs = open(home / "processes.log", "wb")  # noqa: SIM115 - closed with the processes
+    web = subprocess.Popen(
+        [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "app:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=logs,
+        stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [str(bin_dir / "flask"), "--app", "app", "delivery", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=logs,
+        stderr=subprocess.STDOUT,
+    )
+    web_url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if requests.get(f"{web_url}/healthz", timeout=2).ok:
+                break
+        except requests.RequestException:
+            pass
+        if web.poll() is not None or worker.poll() is not None:
+            raise SystemExit(f"the web or worker process exited; see {home / 'processes.log'}")
+        time.sleep(0.1)
+    return web_url, token, web, worker
+
+
+def queue_send(control: SandboxControl, web_url: str, token: str, worker_pid: int, size: int):
+    """One API send of ``size`` recipients, timed from the POST to its last batch's outcome."""
+    control.reset()
+    control.set_knobs(qps_limit=QUEUE_QPS, daily_per_user_cap=10_000_000)
+    userids = [f"bench{n:06d}" for n in range(size)]
+    headers = {"Authorization": f"Bearer {token}"}
+    api = f"{web_url}/api/dingtalkserve"
+    rss_before = rss_kib(worker_pid)
+    started = time.monotonic()
+    response = requests.post(
+        f"{api}/asyncsend_v2",
+        json={"userid_list": userids, "msg": f"bench {size}"},
+        headers=headers,
+        timeout=120,
+    )
+    answered = time.monotonic() - started
+    body = response.json()
+    if response.status_code not in (200, 202) or not body.get("success"):
+        raise SystemExit(f"the send was refused: {response.status_code} {body}")
+    send_id = body["data"]["send_id"]
+    peak = rss_before
+    status: dict = {}
+    deadline = started + 600
+    while time.monotonic() < deadline:
+        peak = max(peak, rss_kib(worker_pid))
+        status = requests.post(
+            f"{api}/sendStatus", json={"send_id": send_id}, headers=headers, timeout=30
+        ).json()["data"]
+        if status["counts"]["pending"] == 0:
+            break
+        time.sleep(0.1)
+    finished = time.monotonic() - started
+    stats = control.stats()
+    counts = status.get("counts", {})
+    return {
+        "size": size,
+        "status": response.status_code,
+        "answered_ms": answered * 1000,
+        "state": status.get("state"),
+        "seconds": finished,
+        "calls": stats["calls"].get(SEND_PATH, 0),
+        "batches": counts.get("batches", 0),
+        "done": counts.get("done", 0),
+        "errors_90018": stats["errors"].get(90018, 0),
+        "rss_before": rss_before,
+        "rss_peak": peak,
+    }
+
+
+def queue_rows(url: str, control: SandboxControl, prefix: str, sizes: list[int]) -> list[str]:
+    rows = [
+        "",
+        f"| send through the queue (API POST, 1 consumer, governor and emulator at {QUEUE_QPS}/s) "
+        "| POST answered | batches done | completion | QPS-bound minimum | ratio | 90018 answers "
+        "| consumer RSS before / peak |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as home:
+        web_url, token, web, worker = dashboard_processes(url, control, Path(home), prefix)
+        try:
+            for size in sizes:
+                r = queue_send(control, web_url, token, worker.pid, size)
+                ideal = r["batches"] / QUEUE_QPS
+                rows.append(
+                    f"| {size:,} recipients ({r['state']}) | {r['answered_ms']:.0f} ms "
+                    f"(HTTP {r['status']}) | {r['done']} / {r['batches']} "
+                    f"| {r['seconds']:.1f} s | {ideal:.1f} s | {r['seconds'] / ideal:.2f}x "
+                    f"| {r['errors_90018']} | {r['rss_before'] / 1024:.0f} / "
+                    f"{r['rss_peak'] / 1024:.0f} MiB |"
+                )
+                print(rows[-1], flush=True)
+        finally:
+            for proc in (worker, web):
+                proc.terminate()
+            for proc in (worker, web):
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each send run")
     parser.add_argument("--rate", type=float, default=15.0, help="client budget, calls/s")
+    parser.add_argument(
+        "--queue-sizes",
+        default="10000,100000",
+        help="recipients of each send through the queue, comma-separated ('' to skip)",
+    )
     args = parser.parse_args(argv)
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
@@ -243,6 +421,9 @@ def main(argv: list[str] | None = None) -> None:
                         f"| {limiter} | {workers} x 8 | {result['per_second']:.1f} "
                         f"| {result['errors_90018']} | {result['calls']} | {result['failed']} |"
                     )
+        sizes = [int(n) for n in args.queue_sizes.split(",") if n.strip()]
+        if sizes:
+            rows.extend(queue_rows(url, control, f"{prefix}q:", sizes))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
