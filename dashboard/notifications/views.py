@@ -20,11 +20,15 @@ from dashboard.notifications import bp, results, sending
 from dashboard.notifications import history as sends_history
 from dashboard.notifications.batches import batch_limits, plan_batches
 from dashboard.notifications.forms import ComposeForm
-from dashboard.notifications.models import SEND_STATES, Send
+from dashboard.notifications.models import SEND_STATES, UNSETTLED_STATES, Send
 from dashboard.notifications.warnings import presend_warnings
 from dashboard.services.dingtalk import NoCompanySelected
 
 STATE_LABELS = {
+    "queued": _l("Queued"),
+    "sending": _l("Sending"),
+    "paused": _l("Paused"),
+    "cancelled": _l("Cancelled"),
     "submitting": _l("Submitting"),
     "submitted": _l("Submitted"),
     "partial": _l("Partly failed"),
@@ -34,6 +38,10 @@ STATE_LABELS = {
     "recalled": _l("Recalled"),
 }
 STATE_COLOURS = {
+    "queued": "secondary",
+    "sending": "info",
+    "paused": "secondary",
+    "cancelled": "dark",
     "submitting": "secondary",
     "submitted": "primary",
     "partial": "warning",
@@ -52,6 +60,7 @@ TASK_STATES = {
     "done": "submitted",
     "failed": "failed",
     "unknown": "unknown",
+    "cancelled": "cancelled",
 }
 
 
@@ -151,7 +160,15 @@ def compose():
 
 
 def _flash_send(send: Send) -> None:
-    if send.state == "submitted":
+    if send.state in ("queued", "sending"):
+        flash(
+            _(
+                "Queued as %(count)d calls to DingTalk: they go out in the background, follow them below.",
+                count=len(send.tasks),
+            ),
+            "success",
+        )
+    elif send.state == "submitted":
         flash(
             _(
                 "Sent to DingTalk as %(count)d tasks. Delivery is followed below.",
@@ -227,6 +244,7 @@ def history():
         filters=filters,
         states=SEND_STATES,
         msgtypes=MSGTYPE_CHOICES,
+        unsettled_states=(*UNSETTLED_STATES, "submitted"),
     )
 
 
@@ -242,7 +260,9 @@ def _get_send(send_id: int) -> Send:
 def detail(send_id: int):
     send = _get_send(send_id)
     results.refresh_progress(send)
-    if not results.is_in_progress(send):
+    unsettled = sending.is_unsettled(send)
+    in_progress = unsettled or results.is_in_progress(send)
+    if not in_progress:
         results.refresh_result(send)
         warm_names()
     return render_template(
@@ -251,22 +271,55 @@ def detail(send_id: int):
         msg_text=pretty_json(send.msg),
         outcome=results.outcome(send),
         percent=results.overall_percent(send),
-        in_progress=results.is_in_progress(send),
+        in_progress=in_progress,
+        unsettled=unsettled,
+        counts=sending.delivery_counts(send),
+        delivery_text=delivery_text,
     )
+
+
+def delivery_text(counts: dict) -> str:
+    """Batches out of total and recipients reached, in words (the page and its poller)."""
+    text = _(
+        "%(done)d of %(total)d calls made, %(reached)d of %(users)d users reached",
+        done=counts["batches_done"],
+        total=counts["batches_total"],
+        reached=counts["recipients_reached"],
+        users=counts["recipients_total"],
+    )
+    if counts["eta_s"] is not None:
+        text += " · " + _("about %(seconds)d s left", seconds=round(counts["eta_s"]))
+    if counts["batches_cancelled"]:
+        text += " · " + _(
+            "cancelled: %(users)d users and %(depts)d departments in %(calls)d calls were not reached",
+            users=counts["recipients_not_reached"],
+            depts=counts["departments_not_reached"],
+            calls=counts["batches_cancelled"],
+        )
+    if counts["control"] == "cancel":
+        text += " · " + _("cancelling after the current call")
+    elif counts["control"] == "pause":
+        text += " · " + _("pausing after the current call")
+    return text
 
 
 @bp.route("/<int:send_id>/status")
 @login_required
 def status(send_id: int):
-    """Progress of a send for the detail page's poller."""
+    """Progress of a send for the detail page's and the history's pollers."""
     send = results.refresh_progress(_get_send(send_id))
+    unsettled = sending.is_unsettled(send)
+    counts = sending.delivery_counts(send)
     return jsonify(
         id=send.id,
         state=send.state,
         state_label=str(STATE_LABELS[send.state]),
         state_colour=STATE_COLOURS[send.state],
         percent=results.overall_percent(send),
-        in_progress=results.is_in_progress(send),
+        in_progress=unsettled or results.is_in_progress(send),
+        unsettled=unsettled,
+        delivery=counts,
+        delivery_text=delivery_text(counts),
         tasks=[
             {
                 "batch_no": t.batch_no,
@@ -289,6 +342,96 @@ def result(send_id: int):
     send = results.refresh_result(_get_send(send_id))
     warm_names()
     return render_template("notifications/_result.html", send=send, outcome=results.outcome(send))
+
+
+@bp.route("/<int:send_id>/cancel", methods=["POST"])
+@login_required
+def cancel(send_id: int):
+    """Batches not yet out are not sent (at once, or after the call on the wire)."""
+    send = _get_send(send_id)
+    try:
+        sending.request_cancel(send)
+    except InvalidMessage as exc:
+        flash(exc.reason, "warning")
+    else:
+        if send.state == "cancelled":
+            counts = sending.delivery_counts(send)
+            flash(
+                _(
+                    "Cancelled: %(users)d users and %(depts)d departments were not reached.",
+                    users=counts["recipients_not_reached"],
+                    depts=counts["departments_not_reached"],
+                ),
+                "info",
+            )
+        else:
+            flash(_("The send stops after the call now on the wire."), "info")
+    return redirect(url_for(".detail", send_id=send.id))
+
+
+@bp.route("/<int:send_id>/pause", methods=["POST"])
+@login_required
+def pause(send_id: int):
+    send = _get_send(send_id)
+    try:
+        sending.request_pause(send)
+    except InvalidMessage as exc:
+        flash(exc.reason, "warning")
+    else:
+        flash(
+            _("Paused.") if send.state == "paused" else _("Pausing after the current call."),
+            "info",
+        )
+    return redirect(url_for(".detail", send_id=send.id))
+
+
+@bp.route("/<int:send_id>/resume", methods=["POST"])
+@login_required
+def resume(send_id: int):
+    send = sending.resume(_get_send(send_id))
+    flash(_("Resumed: the remaining calls go out in the background."), "info")
+    return redirect(url_for(".detail", send_id=send.id))
+
+
+@bp.route("/<int:send_id>/resend-unknown", methods=["GET", "POST"])
+@login_required
+def resend_unknown(send_id: int):
+    """Send the same message again to the recipients whose delivery is unknown: a new send,
+    behind the pre-send warnings (the same content to the same people today, mainly)."""
+    send = _get_send(send_id)
+    recipients = sending.unknown_recipients(send)
+    if not any(recipients.values()):
+        flash(_("No recipient of this notification has an unknown delivery."), "info")
+        return redirect(url_for(".detail", send_id=send.id))
+    warnings = presend_warnings(msg=send.msg, **recipients)
+    confirm_missing = False
+    if request.method == "POST":
+        if warnings and not request.form.get("confirm"):
+            confirm_missing = True
+        else:
+            nonce = request.form.get("nonce") or None
+            try:
+                again = sending.send_work_notice(
+                    msg=send.msg,
+                    **recipients,
+                    sender=current_user.username,
+                    nonce=nonce,
+                )
+            except NoCompanySelected:
+                flash(_("Choose a company in the switcher first."), "warning")
+            except InvalidMessage as exc:
+                flash(exc.reason, "warning")
+            else:
+                _flash_send(again)
+                return redirect(url_for(".detail", send_id=again.id))
+    return render_template(
+        "notifications/resend.html",
+        send=send,
+        recipients=recipients,
+        warnings=warnings,
+        confirm_missing=confirm_missing,
+        nonce=request.form.get("nonce") or secrets.token_urlsafe(24),
+    )
 
 
 @bp.route("/<int:send_id>/recall", methods=["POST"])

@@ -1,6 +1,7 @@
 // Detail page of one send: polls GET /notifications/<id>/status while delivery is in
 // progress, updates the progress bar and task rows in place, then loads the
 // per-recipient result fragment (server-rendered, autoescaped) once every task is done.
+// While the queue still sends, it also shows the calls made, the people reached and an ETA.
 (function () {
   "use strict";
 
@@ -19,6 +20,12 @@
       inner.style.width = data.percent + "%";
       if (!data.in_progress) inner.classList.remove("progress-bar-striped", "progress-bar-animated");
     }
+    const delivery = root.querySelector('[data-status="delivery"]');
+    if (delivery && data.delivery_text) delivery.textContent = data.delivery_text;
+    // Cancel / pause / resume only apply while batches are still to go out.
+    if (data.unsettled === false) {
+      document.querySelectorAll("#pause-form, #resume-form, #cancel-form").forEach((f) => f.remove());
+    }
     const badge = document.querySelector('[data-status="state"]');
     if (badge && data.state_label) {
       badge.textContent = data.state_label;
@@ -29,6 +36,8 @@
     (data.tasks || []).forEach((task) => {
       const row = root.querySelector('[data-task="' + task.batch_no + '"]');
       if (!row) return;
+      const taskId = row.querySelector('[data-task-field="task_id"]');
+      if (taskId && task.task_id) taskId.textContent = task.task_id;
       const progress = row.querySelector('[data-task-field="progress"]');
       if (progress) progress.textContent = task.progress + " %";
       const state = row.querySelector('[data-task-field="state"]');

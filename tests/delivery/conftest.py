@@ -20,8 +20,10 @@ import pytest
 
 from tests.deploy.conftest import (  # noqa: F401  (fixtures)
     REDIS_URL,
+    emulator,
     redis_prefix,
     redis_server,
+    sandbox_process,
     stop,
     wait_until,
 )
@@ -61,7 +63,17 @@ def web_app(env: dict[str, str]):
     """An app in this process with ``env``'s settings, as the web process would build it."""
     from dashboard import create_app
 
-    config = {key: env[key] for key in env if key.startswith(("CACHE_", "DELIVERY_")) and env[key]}
+    config = {
+        key: env[key]
+        for key in env
+        if key.startswith(("CACHE_", "DELIVERY_", "DINGTALK_")) and env[key]
+    }
+    for key in ("DINGTALK_USERID_BATCH", "DINGTALK_DEPT_BATCH"):
+        if key in config:
+            config[key] = int(config[key])
+    for key in ("DINGTALK_RATE_LIMIT", "DINGTALK_TIMEOUT", "DINGTALK_BACKOFF_BASE"):
+        if key in config:
+            config[key] = float(config[key])
     config.setdefault("DELIVERY_QUEUE_URL", None)  # unset: resolved as the web resolves it
     config.update(
         DELIVERY_IMMEDIATE=False,
