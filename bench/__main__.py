@@ -249,7 +249,6 @@ def dashboard_processes(url: str, control: SandboxControl, home: Path, prefix: s
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
     logs = open(home / "processes.log", "wb")  # noqa: SIM115 - closed with the processes
     web = subprocess.Popen(
