@@ -25,7 +25,7 @@ from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk.errors import NotFound, PermissionDenied
 from dashboard.directory.parsing import parse_dept_ids, parse_id_list
 from dashboard.extensions import cache
-from dashboard.services.dingtalk import get_client
+from dashboard.services.dingtalk import get_client, isv_mode
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,11 @@ ROOT_DEPT_ID = 1
 LOCK_SECONDS = 600  # a crawl that takes longer than this is assumed dead
 WAIT_SECONDS = 30.0  # how long a request waits for another request's crawl
 MAX_QUERY_LENGTH = 100
+
+#: The wall clock a snapshot is dated and aged by (seconds, like time.time). The
+#: snapshot expires by it after DIRECTORY_SNAPSHOT_TTL, whatever the cache backend
+#: does; tests replace it to move time on.
+clock = time.time
 
 
 class SnapshotBusy(RuntimeError):
@@ -92,7 +97,7 @@ class DirectorySnapshot:
 
     def age(self, now: float | None = None) -> float:
         """Seconds since the crawl finished."""
-        return max(0.0, (time.time() if now is None else now) - self.built_at)
+        return max(0.0, (clock() if now is None else now) - self.built_at)
 
     def user_name(self, userid: str) -> str | None:
         user = self.users.get(userid)
@@ -302,7 +307,7 @@ def crawl(client: DingTalkClient, *, fetch_child: bool = True) -> DirectorySnaps
             pinyin=full,
             initials=initials,
         )
-    return DirectorySnapshot(departments, users, time.time(), tuple(dict.fromkeys(unreachable)))
+    return DirectorySnapshot(departments, users, clock(), tuple(dict.fromkeys(unreachable)))
 
 
 def _merge_person(
@@ -340,11 +345,15 @@ def _keys() -> tuple[str, str, str]:
 _MEMO: dict[str, DirectorySnapshot] = {}
 
 
+def _ttl() -> int:
+    return int(current_app.config.get("DIRECTORY_SNAPSHOT_TTL", 3600))
+
+
 def _load_cached() -> DirectorySnapshot | None:
-    """The cached snapshot, decoded once per process per crawl."""
+    """The cached snapshot, decoded once per process per crawl; None once it is too old."""
     stamp_key, data_key, _ = _keys()
     stamp = cache.get(stamp_key)
-    if stamp is None:
+    if stamp is None or clock() - stamp >= _ttl():
         return None
     memo = _MEMO.get(data_key)
     if memo is not None and memo.built_at == stamp:
@@ -359,7 +368,7 @@ def _load_cached() -> DirectorySnapshot | None:
 
 def _store(snapshot: DirectorySnapshot) -> None:
     stamp_key, data_key, _ = _keys()
-    ttl = int(current_app.config.get("DIRECTORY_SNAPSHOT_TTL", 3600))
+    ttl = _ttl()
     cache.set(data_key, snapshot.to_dict(), timeout=ttl)
     cache.set(stamp_key, snapshot.built_at, timeout=ttl)
     _MEMO[data_key] = snapshot
@@ -383,7 +392,7 @@ def _crawl_with_lock(*, wait: bool) -> DirectorySnapshot | None:
                 break
         return _load_cached()
     try:
-        fetch_child = not current_app.config.get("DINGTALK_SUITE_KEY")
+        fetch_child = not isv_mode()
         started = time.monotonic()
         snapshot = crawl(get_client(), fetch_child=fetch_child)
         log.info(

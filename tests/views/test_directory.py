@@ -302,3 +302,50 @@ def test_breadcrumbs_and_paths_follow_the_ui_language(signed_in, sandbox):
     page = text(signed_in.get("/departments/3"))
     root = COMPANY.departments[1]
     assert root.name_en in page and root.name not in page
+
+
+def search_rows(client, q, **params):
+    response = client.get("/directory/search", query_string={"q": q, **params})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_english_department_names_are_searchable_in_english(signed_in):
+    rows = search_rows(signed_in, "Backend", types="depts")
+    assert [(r["id"], r["name"]) for r in rows] == [(9, "服务端组")]  # Chinese UI: Chinese name
+    assert [r["id"] for r in search_rows(signed_in, "r&d center", types="depts")] == [2]
+
+    switch_to_english(signed_in)
+    rows = search_rows(signed_in, "backend", types="depts")
+    assert [(r["id"], r["name"], r["detail"]) for r in rows] == [
+        (9, "Backend", "Yunfan Technology / R&D Center")
+    ]
+    page = text(signed_in.get("/org/", query_string={"q": "Human Resources"}))
+    assert 'href="/departments/6"' in page and "Human Resources" in page
+
+
+@pytest.mark.parametrize("english", [False, True])
+def test_the_pinyin_example_of_the_search_placeholder_finds_someone(signed_in, english):
+    if english:
+        switch_to_english(signed_in)
+    page = text(signed_in.get("/org/"))
+    placeholder = re.search(r'<input[^>]*id="q"[^>]*placeholder="([^"]+)"', page)
+    placeholder = placeholder or re.search(r'<input[^>]*placeholder="([^"]+)"[^>]*id="q"', page)
+    example = re.search(r"[（(](?:如 )?([a-z]+)[)）]", placeholder.group(1)).group(1)
+    rows = search_rows(signed_in, example, types="users")
+    assert rows and rows[0]["type"] == "user"
+    assert COMPANY.users[rows[0]["id"]].name == rows[0]["name"]
+
+
+def test_the_user_page_shows_the_unionid_dingtalk_returns(signed_in):
+    page = text(signed_in.get("/users/u0001"))
+    unionid = COMPANY.users["u0001"].unionid
+    assert f'<code id="user-unionid">{unionid}</code>' in page
+
+
+def test_the_pickers_endpoints_say_choose_a_company_in_isv_mode_without_one(signed_in, app):
+    app.config["DINGTALK_SUITE_KEY"] = "suite-without-a-chosen-company"
+    for path in ("/directory/search?q=zjh", "/directory/names?users=u0001"):
+        response = signed_in.get(path)
+        assert response.status_code == 409, path
+        assert response.get_json() == {"state": "no_company", "error": "请先在切换器中选择企业。"}

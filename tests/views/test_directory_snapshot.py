@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from dashboard.directory import snapshot as snapshot_module
 from dashboard.directory.names import display_dept, display_user
 from dashboard.directory.snapshot import (
     DeptEntry,
@@ -97,13 +98,17 @@ def test_page_views_within_the_snapshot_lifetime_make_no_contact_calls(signed_in
     assert contact_calls(sandbox) == before
 
 
-def test_no_contact_calls_for_the_whole_snapshot_lifetime_not_just_a_minute(
-    signed_in, sandbox, monkeypatch
-):
-    import cachelib.simple
+@pytest.fixture
+def now(monkeypatch):
+    """The snapshot's clock, moved on by the test (`now[0] += seconds`)."""
+    current = [time.time()]
+    monkeypatch.setattr(snapshot_module, "clock", lambda: current[0])
+    return current
 
-    now = [time.time()]
-    monkeypatch.setattr(cachelib.simple, "time", lambda: now[0])
+
+def test_no_contact_calls_for_the_whole_snapshot_lifetime_not_just_a_minute(
+    signed_in, sandbox, now
+):
     pages = (
         "/org/",
         "/departments/",
@@ -126,11 +131,15 @@ def test_no_contact_calls_for_the_whole_snapshot_lifetime_not_just_a_minute(
     assert contact_calls(sandbox) > before
 
 
-def test_the_snapshot_expires_after_its_ttl(app, sandbox):
-    app.config["DIRECTORY_SNAPSHOT_TTL"] = 1
+def test_the_snapshot_expires_after_its_ttl(app, sandbox, now):
+    app.config["DIRECTORY_SNAPSHOT_TTL"] = 60
     with app.test_request_context():
         first = get_snapshot()
-    time.sleep(1.2)
+    now[0] += 59
+    with app.test_request_context():
+        assert get_snapshot().built_at == first.built_at
+    assert sandbox.stats()["calls"]["/auth/scopes"] == 1
+    now[0] += 1
     with app.test_request_context():
         second = get_snapshot()
     assert second.built_at > first.built_at
