@@ -33,6 +33,11 @@ def test_root_to_person_to_prefilled_composer(page):
     rd.locator("> .tree-toggle").click()
     expect(rd.locator('[data-dept-id="9"] > .tree-link')).to_have_text("服务端组")
     expect(rd.locator("> .tree-toggle")).to_have_attribute("aria-expanded", "true")
+    # The loaded children are the server's own nodes: words in Chinese, toggles shown.
+    backend = rd.locator('[data-dept-id="9"]')
+    expect(backend.locator("> .badge")).to_have_text(re.compile(r"^\d+ 人$"))
+    expect(backend.locator("> .tree-toggle")).to_be_visible()
+    expect(backend.locator("> .tree-toggle")).to_be_disabled()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "directory-tree.png"), full_page=True)
 
@@ -73,6 +78,21 @@ def test_picker_finds_a_person_by_pinyin_initials(page):
     expect(page.locator("textarea[name=userid_list]")).to_have_value(f"{target.userid},boss01")
     box.press("Backspace")
     expect(page.locator("textarea[name=userid_list]")).to_have_value(target.userid)
+
+    # Typed ids split on the server's separators, "、" and "；" included.
+    box.fill("u0001、u0002；u0003")
+    box.press("Escape")
+    box.press("Enter")
+    expect(page.locator("textarea[name=userid_list]")).to_have_value(
+        f"{target.userid},u0001,u0002,u0003"
+    )
+
+    # The picker's own words come from the catalogs.
+    box.press_sequentially("qqqqzzzz")
+    expect(
+        page.locator("textarea[name=userid_list] + .picker .picker-suggestions")
+    ).to_contain_text("没有匹配的结果")
+    box.fill("")
 
     # The department picker searches departments.
     depts = page.locator("textarea[name=dept_id_list] + .picker .picker-input")
