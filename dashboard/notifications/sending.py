@@ -175,8 +175,9 @@ FINISHED, PAUSED, STOPPED, BUSY, GONE = "finished", "paused", "stopped", "busy",
 
 
 def worker_identity() -> str:
-    """``host:pid:process``: who holds a send's claim."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_PROCESS}"
+    """``host:pid:process:run``: who holds a send's claim (each run its own: two worker
+    threads of one consumer never work one send either)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_PROCESS}:{uuid.uuid4().hex[:8]}"
 
 
 def claim_seconds() -> float:

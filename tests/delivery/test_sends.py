@@ -120,8 +120,12 @@ def test_sigkill_mid_send_resumes_after_restart_and_no_batch_goes_out_twice(
         lambda: states(web, send_id)[0] not in ("queued", "sending"), 60, "settled", again.proc
     )
     state, batches = states(web, send_id)
+    with web.app_context():
+        detail = [
+            (t.batch_no, t.state, t.reason, t.errmsg) for t in db.session.get(Send, send_id).tasks
+        ]
     assert state == "unknown"
-    assert [s for s, _ in batches].count("unknown") == 1
+    assert [s for s, _ in batches].count("unknown") == 1, detail
     assert batches[interrupted[0]][0] == "unknown"  # given up, never re-sent
     assert [s for s, _ in batches].count("done") == USERS // BATCH - 1
     # On the wire: each batch exactly once (the interrupted one included), each person once.
