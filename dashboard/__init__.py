@@ -28,7 +28,7 @@ BLUEPRINTS = (
     ("dashboard.directory", None),
     ("dashboard.chats", "/chats"),
     ("dashboard.api", "/api"),
-    ("dashboard.isv", "/isv"),
+    ("dashboard.isv.views", "/isv"),
     ("dashboard.delivery", None),  # the queue and its `flask delivery worker` command
 )
 

@@ -10,6 +10,7 @@ import json
 import os
 import threading
 from collections import Counter
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,13 @@ from werkzeug.serving import make_server
 
 from dashboard.sandbox import create_sandbox_app
 from dashboard.sandbox.control import SandboxControl
+from dashboard.sandbox.isv import (
+    DEFAULT_CALLBACK_AES_KEY,
+    DEFAULT_CALLBACK_TOKEN,
+    DEFAULT_SUITE_KEY,
+    DEFAULT_SUITE_SECRET,
+    IsvSandboxControl,
+)
 from dashboard.sandbox.settings import SandboxSettings
 
 
@@ -101,43 +109,129 @@ class RequestScopedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app(sandbox, tmp_path):
-    """The dashboard on a fresh SQLite database, talking to the sandbox over HTTP."""
+def dashboard_config(sandbox, tmp_path, **extra) -> dict:
+    """The test configuration of the dashboard on the sandbox (internal app), with `extra`."""
+    config = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "CACHE_TYPE": "SimpleCache",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "DINGTALK_API_BASE": sandbox.base_url,
+        "DINGTALK_APP_KEY": sandbox.app_key,
+        "DINGTALK_APP_SECRET": sandbox.app_secret,
+        "DINGTALK_AGENT_ID": str(sandbox.agent_id),
+        "DINGTALK_BACKOFF_BASE": 0.01,
+        "DINGTALK_TIMEOUT": 5.0,
+        "DASHBOARD_INSTANCE_PATH": str(tmp_path),
+        # Sends run in the test's process; tests/delivery runs real consumers.
+        "DELIVERY_IMMEDIATE": True,
+        "DELIVERY_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}",
+    }
+    config.update(extra)
+    return config
+
+
+@contextmanager
+def running_dashboard(config: dict, *corpids: str, request_scoped: bool = True):
+    """The dashboard with `config`, its tables created and the admin added, app context open.
+
+    In ISV mode each of `corpids` is added through service/get_auth_info first.
+    `request_scoped`: its test client gives each request its own app context.
+    """
     from dashboard import create_app
+    from dashboard.auth.models import upsert_user
     from dashboard.extensions import db
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
-            "CACHE_TYPE": "SimpleCache",
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "DINGTALK_API_BASE": sandbox.base_url,
-            "DINGTALK_APP_KEY": sandbox.app_key,
-            "DINGTALK_APP_SECRET": sandbox.app_secret,
-            "DINGTALK_AGENT_ID": str(sandbox.agent_id),
-            "DINGTALK_BACKOFF_BASE": 0.01,
-            "DINGTALK_TIMEOUT": 5.0,
-            "DASHBOARD_INSTANCE_PATH": str(tmp_path),
-            # Sends run in the test's process; tests/delivery runs real consumers.
-            "DELIVERY_IMMEDIATE": True,
-            "DELIVERY_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}",
-        }
-    )
-    app.test_client_class = RequestScopedClient
+    app = create_app(config)
+    if request_scoped:
+        app.test_client_class = RequestScopedClient
     with app.app_context():
         db.create_all()
-        from dashboard.auth.models import upsert_user
-
         upsert_user("admin", "admin-password")
+        if corpids:
+            from dashboard.isv import service
+
+            for corpid in corpids:
+                service.refresh_company(corpid)
         yield app
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(sandbox, tmp_path):
+    """The dashboard on a fresh SQLite database, talking to the sandbox over HTTP."""
+    with running_dashboard(dashboard_config(sandbox, tmp_path)) as app:
+        yield app
+
+
+# --- the dashboard in ISV mode -------------------------------------------------------
+
+ISV_ENCRYPTION_KEY = "test-dashboard-encryption-key"
+
+
+@pytest.fixture
+def isv_config(sandbox, tmp_path):
+    """A function: the ISV-mode configuration on the sandbox suite, with `extra` settings."""
+
+    def make(**extra) -> dict:
+        settings = {
+            "DINGTALK_APP_KEY": None,
+            "DINGTALK_APP_SECRET": None,
+            "DINGTALK_SUITE_KEY": DEFAULT_SUITE_KEY,
+            "DINGTALK_SUITE_SECRET": DEFAULT_SUITE_SECRET,
+            "DINGTALK_SUITE_TICKET": "TestSuiteTicket",
+            "DINGTALK_CALLBACK_TOKEN": DEFAULT_CALLBACK_TOKEN,
+            "DINGTALK_CALLBACK_AES_KEY": DEFAULT_CALLBACK_AES_KEY,
+            "DASHBOARD_ENCRYPTION_KEY": ISV_ENCRYPTION_KEY,
+        }
+        settings.update(extra)
+        return dashboard_config(sandbox, tmp_path, **settings)
+
+    return make
+
+
+@pytest.fixture
+def make_isv_app(isv_config):
+    """A function: the dashboard in ISV mode with the companies `corpids` added.
+
+    ``make_isv_app(DEMO_CORP_A, DEMO_CORP_B, DASHBOARD_API_TOKEN=...)``; the
+    app context stays open for the test, as with `app`, and its requests share it
+    (the ISV tests read rows the requests wrote in the same session).
+    """
+    with ExitStack() as stack:
+
+        def make(*corpids: str, **extra):
+            config = isv_config(**extra)
+            return stack.enter_context(running_dashboard(config, *corpids, request_scoped=False))
+
+        yield make
+
+
+@pytest.fixture
+def serve():
+    """A function: serve a WSGI app on a real local port until the test ends; returns its URL."""
+    threads = []
+
+    def start(wsgi_app) -> str:
+        thread = _ServerThread(wsgi_app)
+        thread.start()
+        threads.append(thread)
+        return thread.url
+
+    yield start
+    for thread in threads:
+        thread.stop()
+
+
+@pytest.fixture
+def isv_sandbox(sandbox) -> IsvSandboxControl:
+    """Control handle on the sandbox's suite (companies, tickets, pushed callbacks)."""
+    return IsvSandboxControl(sandbox.base_url)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from flask_babel import get_locale
 
 from dashboard.dingtalk.errors import NotFound, PermissionDenied
@@ -29,7 +28,7 @@ from dashboard.directory.snapshot import (
     cached_answer,
     get_snapshot,
 )
-from dashboard.services.dingtalk import get_client
+from dashboard.services.dingtalk import get_client, isv_mode
 
 MEMBERS_PAGE_SIZE = 50  # user/listbypage allows at most 100
 
@@ -41,10 +40,6 @@ class OutOfScope(Exception):
 def dingtalk_lang() -> str:
     """The `lang` DingTalk should answer in, following the UI language."""
     return "en_US" if str(get_locale() or "zh").startswith("en") else "zh_CN"
-
-
-def _isv_mode() -> bool:
-    return bool(current_app.config.get("DINGTALK_SUITE_KEY"))
 
 
 def _call(kind: str, ident: Any, fetch):
@@ -126,7 +121,7 @@ def tree_children(dept_id: int) -> list[TreeNode]:
     client = get_client()
     lang = dingtalk_lang()
     snapshot = get_snapshot(build_if_missing=False)
-    if not _isv_mode():
+    if not isv_mode():
         listing = _call(
             "tree",
             (dept_id, lang),

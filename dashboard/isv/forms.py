@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from flask_babel import lazy_gettext as _l
@@ -10,8 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-CORPID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}\Z"
-CORPID_RE = re.compile(CORPID_PATTERN)
+from dashboard.isv.models import CORPID_PATTERN
 
 
 class SelectCompanyForm(FlaskForm):

@@ -7,13 +7,26 @@ a key derived from DASHBOARD_ENCRYPTION_KEY (see ``service.fernet``); only the
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dashboard.auth.models import utcnow
 from dashboard.extensions import db
+
+#: What a DingTalk corpid looks like (forms and the client factory check it).
+CORPID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}\Z"
+CORPID_RE = re.compile(CORPID_PATTERN)
+
+
+def _as_int(value: Any, default: int | None) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 class SuiteTicket(db.Model):
@@ -53,6 +66,18 @@ class AuthorisedCompany(db.Model):
     refreshed_at: Mapped[datetime | None]
     #: Last callback or refresh problem, shown on the ISV page (never a secret).
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    def apply_auth_info(self, info: dict[str, Any]) -> None:
+        """Copy what service/get_auth_info says: the company, its level, the suite's agent."""
+        corp = info.get("auth_corp_info") or {}
+        agents = (info.get("auth_info") or {}).get("agent") or []
+        agent = agents[0] if agents else {}
+        self.corp_name = str(corp.get("corp_name") or self.corpid)[:200]
+        self.full_corp_name = str(corp.get("full_corp_name") or "")[:200]
+        self.auth_level = _as_int(corp.get("auth_level"), 0)
+        self.agent_id = _as_int(agent.get("agentid"), None)
+        self.agent_name = str(agent.get("agent_name") or "")[:200]
+        self.admin_userid = str((info.get("auth_user_info") or {}).get("userId") or "")[:64]
 
     @property
     def display_name(self) -> str:

@@ -2,33 +2,73 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import login_required
-
-from dashboard.dingtalk.callback_crypto import (
-    CREATE_SUITE_KEY,
-    CallbackCryptoError,
-    ReceiveIdMismatch,
-    SignatureMismatch,
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
 from dashboard.dingtalk.errors import DingTalkError
 from dashboard.extensions import csrf
-from dashboard.isv import bp, service
+from dashboard.isv import callback as suite_callback
+from dashboard.isv import service
 from dashboard.isv.forms import AddCompanyForm, SelectCompanyForm, SignatureDebugForm
 from dashboard.redirects import safe_next
-from dashboard.services.dingtalk import NotConfigured, UnknownCompany
+from dashboard.services.dingtalk import (
+    NoCompanySelected,
+    UnknownCompany,
+    authorised_companies,
+    isv_mode,
+    selected_corpid,
+    use_ticket_provider,
+)
 
-log = logging.getLogger(__name__)
+bp = Blueprint("isv", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Check the ISV settings at start-up, feed the switcher, explain a missing company."""
+    from dashboard import wants_json
+
+    service.check_config(app)
+    use_ticket_provider(app, service.current_ticket)
+
+    @app.context_processor
+    def company_switcher():
+        if not isv_mode(app) or not current_user.is_authenticated:
+            return {}
+        return {
+            "isv_companies": authorised_companies(),
+            "isv_selected": selected_corpid(),
+            "isv_auth_level": service.auth_level_label,
+        }
+
+    @app.errorhandler(NoCompanySelected)
+    @app.errorhandler(UnknownCompany)
+    def no_company(exc):
+        message = (
+            _("Choose a company in the switcher first.")
+            if isinstance(exc, NoCompanySelected)
+            else _("That company has not authorised the suite.")
+        )
+        if wants_json():
+            return jsonify(success=False, msg=message), 400
+        flash(message, "error")
+        return redirect(url_for("isv.index"))
 
 
 @bp.before_request
 def require_isv_mode():
-    if not service.isv_mode():
+    if not isv_mode():
         abort(404)
 
 
@@ -36,57 +76,14 @@ def require_isv_mode():
 @csrf.exempt
 def callback():
     """DingTalk's encrypted push: verify, decrypt, act, answer the encrypted "success"."""
-    try:
-        crypto = service.callback_crypto()
-    except NotConfigured as exc:
-        log.error("isv callback refused: %s", exc)
-        return jsonify(errcode=503, errmsg="callback not configured"), 503
-    body = request.get_json(silent=True)
-    encrypt = body.get("encrypt") if isinstance(body, dict) else None
-    signature = request.args.get("msg_signature") or request.args.get("signature")
-    timestamp, nonce = request.args.get("timestamp"), request.args.get("nonce")
-    if not (isinstance(encrypt, str) and signature and timestamp and nonce):
-        return jsonify(
-            errcode=400, errmsg="signature, timestamp, nonce and encrypt are required"
-        ), 400
-    try:
-        # The signature is checked first, over the ciphertext, before any decryption.
-        event = json.loads(crypto.decrypt(encrypt, signature, timestamp, nonce))
-    except SignatureMismatch:
-        log.warning("isv callback with a bad signature from %s", request.remote_addr)
-        return jsonify(errcode=403, errmsg="signature mismatch"), 403
-    except ReceiveIdMismatch:
-        # A suite being created has no suiteKey yet: DingTalk encrypts its
-        # check_create_suite_url for the placeholder key, and expects the reply so too.
-        crypto = service.callback_crypto(CREATE_SUITE_KEY)
-        try:
-            event = json.loads(crypto.decrypt(encrypt, signature, timestamp, nonce))
-        except (CallbackCryptoError, ValueError):
-            event = None
-        if not isinstance(event, dict) or service.event_type_of(event) != "check_create_suite_url":
-            log.warning("isv callback encrypted for another receiver")
-            return jsonify(errcode=403, errmsg="callback is for another suite"), 403
-    except (CallbackCryptoError, ValueError) as exc:
-        log.warning("isv callback could not be decrypted: %s", type(exc).__name__)
-        return jsonify(errcode=400, errmsg="payload could not be decrypted"), 400
-    if not isinstance(event, dict):
-        return jsonify(errcode=400, errmsg="payload is not an event"), 400
-    if service.event_type_of(event) not in service.CHECK_EVENTS:
-        # Events that change state must be recent and delivered once.
-        problem = service.callback_timestamp_problem(timestamp, time.time())
-        if problem:
-            log.warning("isv callback refused: %s", problem)
-            return jsonify(errcode=403, errmsg=problem), 403
-        if not service.first_delivery(signature):
-            log.warning("isv callback refused: replayed")
-            return jsonify(errcode=409, errmsg="callback already received"), 409
-    try:
-        service.handle_event(event)
-    except Exception:
-        # Not handled: let DingTalk's retry of this very push through.
-        service.forget_delivery(signature)
-        raise
-    return jsonify(crypto.encrypt_reply(service.reply_for(event)))
+    answer = suite_callback.receive(
+        request.get_json(silent=True),
+        request.args.get("msg_signature") or request.args.get("signature"),
+        request.args.get("timestamp"),
+        request.args.get("nonce"),
+        remote_addr=request.remote_addr,
+    )
+    return jsonify(answer.body), answer.status
 
 
 @bp.route("/")
@@ -101,7 +98,7 @@ def render_index(add_form=None, debug_form=None, debug=None, status=200):
         ticket=service.latest_ticket(),
         fresh_minutes=service.TICKET_FRESH_SECONDS // 60,
         token_states=service.token_states(),
-        selected=service.selected_corpid(),
+        selected=selected_corpid(),
         add_form=add_form or AddCompanyForm(formdata=None),
         debug_form=debug_form or SignatureDebugForm(formdata=None),
         debug=debug,

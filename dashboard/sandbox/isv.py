@@ -46,6 +46,9 @@ DEFAULT_CALLBACK_AES_KEY = "c2FuZGJveC1jYWxsYmFjay1hZXMta2V5LTMyYnl0ZXM"  # 43 c
 INVALID_TICKET = 853005
 INVALID_TICKET_MSG = "签名中套件ticket参数无效"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: The two demo companies that authorised the sandbox suite.
+DEMO_CORP_A = "dingisvcorpa"
+DEMO_CORP_B = "dingisvcorpb"
 
 bp = Blueprint("sandbox_isv", __name__)
 
@@ -66,8 +69,8 @@ class IsvCorp:
 def default_corps() -> list[IsvCorp]:
     """Two demo companies; both see the demo directory."""
     return [
-        IsvCorp("dingisvcorpa", "云帆科技", "杭州云帆科技有限公司", 1, "云帆通知"),
-        IsvCorp("dingisvcorpb", "星河物流", "苏州星河物流有限公司", 0, "星河通知"),
+        IsvCorp(DEMO_CORP_A, "云帆科技", "杭州云帆科技有限公司", 1, "云帆通知"),
+        IsvCorp(DEMO_CORP_B, "星河物流", "苏州星河物流有限公司", 0, "星河通知"),
     ]
 
 

@@ -1,28 +1,52 @@
-"""The one place the dashboard gets a DingTalk client.
+"""The one place the dashboard builds a DingTalk client: internal app, suite, each company.
 
 Views call `get_client()` and never build clients or touch `requests`. The
-client for the internal app is built once per process and shares the token
-store (Flask-Caching, so every worker sees one token) and the rate limiter.
-In ISV mode (DINGTALK_SUITE_KEY set) it is the client of the company selected
-in the session, or of the `corpid` passed in (the JSON API's field).
+client for the internal app and the suite client are built once per process;
+every client shares the token store (Flask-Caching, so every worker sees one
+token) and one rate limiter. In ISV mode (`isv_mode()`) `get_client()` is the
+`CorpClient` of the company selected in the session, or of the `corpid` passed
+in (the JSON API's field). A `corpid` the console has not seen through the
+callback is asked about once (service/get_auth_info): adopted when DingTalk
+confirms, refused with DingTalk's answer (for a minute) when it does not.
+
+The ISV package (`dashboard.isv`) imports from here, never the other way round:
+it hands the suite its ticket with `use_ticket_provider` at start-up.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, session
 
+from dashboard.auth.models import utcnow
 from dashboard.dingtalk import CacheTokenStore, DingTalkClient
+from dashboard.dingtalk.errors import DingTalkError
+from dashboard.dingtalk.isv import CorpClient, SuiteClient
 from dashboard.dingtalk.ratelimit import (
     DEFAULT_MAX_WAIT,
     LocalRateLimiter,
     RateLimiter,
     RedisRateLimiter,
 )
-from dashboard.extensions import cache
+from dashboard.extensions import cache, db
+from dashboard.isv.models import CORPID_RE, AuthorisedCompany
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("dashboard.audit")
 
 EXTENSION_KEY = "dingtalk"
+#: The session key of the ISV company chosen in the switcher.
+SESSION_KEY = "isv_corpid"
+#: Beside each cached token: when it expires (for the ISV page).
+TOKEN_META_PREFIX = "dingtalk:tokenmeta:"
+#: DingTalk's refusal of a corpid nobody saw through the callback, remembered for a while.
+REFUSED_PREFIX = "isv:refused:"
+REFUSAL_SECONDS = 60
 
 
 class NotConfigured(RuntimeError):
@@ -34,7 +58,14 @@ class NoCompanySelected(NotConfigured):
 
 
 class UnknownCompany(NotConfigured):
-    """ISV mode, and the `corpid` asked for has not authorised the suite."""
+    """ISV mode, and the `corpid` asked for has not authorised the suite.
+
+    `message` is DingTalk's answer when it was asked (service/get_auth_info), else "".
+    """
+
+    def __init__(self, text: str = "", message: str = "") -> None:
+        super().__init__(text or message)
+        self.message = message
 
 
 def build_rate_limiter(app: Flask) -> RateLimiter:
@@ -93,7 +124,7 @@ def build_internal_client(app: Flask) -> DingTalkClient:
         base_url=cfg["DINGTALK_API_BASE"],
         timeout=cfg["DINGTALK_TIMEOUT"],
         token_store=CacheTokenStore(cache),
-        rate_limiter=build_rate_limiter(app),
+        rate_limiter=shared_rate_limiter(app),
         max_retries=cfg["DINGTALK_MAX_RETRIES"],
         backoff_base=cfg["DINGTALK_BACKOFF_BASE"],
     )
@@ -108,7 +139,186 @@ def isv_mode(app: Flask | None = None) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = {"internal": None}
+    app.extensions[EXTENSION_KEY] = {
+        "internal": None,
+        "suite": None,
+        "limiter": None,
+        "ticket_provider": None,
+    }
+
+
+def _state(app: Flask) -> dict[str, Any]:
+    if EXTENSION_KEY not in app.extensions:
+        init_app(app)
+    return app.extensions[EXTENSION_KEY]
+
+
+def shared_rate_limiter(app: Flask) -> RateLimiter:
+    """The one rate limiter of this process: the internal app, the suite and every company."""
+    state = _state(app)
+    if state["limiter"] is None:
+        state["limiter"] = build_rate_limiter(app)
+    return state["limiter"]
+
+
+# -- ISV: the suite and its companies ----------------------------------------------------
+
+
+class TrackedTokenStore(CacheTokenStore):
+    """The shared cache token store, also remembering each token's expiry for the ISV page."""
+
+    def set(self, key: str, token: str, ttl: int) -> None:
+        super().set(key, token, ttl)
+        expires_at = datetime.now(UTC) + timedelta(seconds=int(ttl))
+        self.cache.set(TOKEN_META_PREFIX + key, expires_at.isoformat(), timeout=max(1, int(ttl)))
+
+    def delete(self, key: str) -> None:
+        super().delete(key)
+        self.cache.delete(TOKEN_META_PREFIX + key)
+
+    def expires_at(self, key: str) -> datetime | None:
+        """When the cached token for ``key`` expires (UTC), or None when none is cached."""
+        if self.get(key) is None:
+            return None
+        value = self.cache.get(TOKEN_META_PREFIX + key)
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def use_ticket_provider(app: Flask, provider: Callable[[], str | None]) -> None:
+    """The suite signs with the ticket `provider` returns (the ISV package sets it at start-up)."""
+    _state(app)["ticket_provider"] = provider
+
+
+def suite_key() -> str:
+    return str(current_app.config["DINGTALK_SUITE_KEY"])
+
+
+def suite_client() -> SuiteClient:
+    """The suite's signed-call client, built once per process."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = _state(app)
+    if state["suite"] is None:
+        cfg = app.config
+        if not (cfg.get("DINGTALK_SUITE_KEY") and cfg.get("DINGTALK_SUITE_SECRET")):
+            raise NotConfigured("Set DINGTALK_SUITE_KEY and DINGTALK_SUITE_SECRET.")
+        provider = state["ticket_provider"] or (lambda: cfg.get("DINGTALK_SUITE_TICKET"))
+        state["suite"] = SuiteClient(
+            cfg["DINGTALK_SUITE_KEY"],
+            cfg["DINGTALK_SUITE_SECRET"],
+            provider,
+            base_url=cfg["DINGTALK_API_BASE"],
+            token_store=TrackedTokenStore(cache),
+            timeout=cfg["DINGTALK_TIMEOUT"],
+            rate_limiter=shared_rate_limiter(app),
+        )
+    return state["suite"]
+
+
+def corp_client(corpid: str | None) -> CorpClient:
+    """A client acting for one authorised company (raises NoCompanySelected / UnknownCompany).
+
+    A company not on record is asked about once (`adopt_company`).
+    """
+    if not corpid:
+        raise NoCompanySelected("Choose a company first.")
+    company = authorised_company(corpid) or adopt_company(corpid)
+    cfg = current_app.config
+    return suite_client().corp_client(
+        company.corpid,
+        agent_id=company.agent_id,
+        rate_limiter=shared_rate_limiter(current_app),
+        max_retries=cfg["DINGTALK_MAX_RETRIES"],
+        backoff_base=cfg["DINGTALK_BACKOFF_BASE"],
+    )
+
+
+def authorised_companies() -> list[AuthorisedCompany]:
+    """Companies that currently authorise the suite, by name."""
+    return list(
+        db.session.execute(
+            db.select(AuthorisedCompany)
+            .filter_by(suite_key=suite_key(), authorised=True)
+            .order_by(AuthorisedCompany.corp_name, AuthorisedCompany.corpid)
+        ).scalars()
+    )
+
+
+def authorised_company(corpid: str) -> AuthorisedCompany | None:
+    """An authorised company by corpid (None when not on record or deauthorised)."""
+    return db.session.execute(
+        db.select(AuthorisedCompany).filter_by(
+            suite_key=suite_key(), corpid=corpid, authorised=True
+        )
+    ).scalar_one_or_none()
+
+
+def company_row(corpid: str) -> AuthorisedCompany:
+    """The company's row, authorised or not; a new (unsaved) one when there is none."""
+    row = db.session.execute(
+        db.select(AuthorisedCompany).filter_by(suite_key=suite_key(), corpid=corpid)
+    ).scalar_one_or_none()
+    if row is None:
+        row = AuthorisedCompany(suite_key=suite_key(), corpid=corpid)
+        db.session.add(row)
+    return row
+
+
+def record_company(corpid: str, info: dict[str, Any]) -> AuthorisedCompany:
+    """Store what service/get_auth_info said about ``corpid`` (authorised again if it was not)."""
+    row = company_row(corpid)
+    if not row.authorised or row.id is None:
+        row.authorised_at = utcnow()
+    row.apply_auth_info(info)
+    row.authorised = True
+    row.deauthorised_at = None
+    row.refreshed_at = utcnow()
+    row.last_error = None
+    return row
+
+
+def _refusal_key(corpid: str) -> str:
+    digest = hashlib.sha256(f"{suite_key()}\0{corpid}".encode()).hexdigest()
+    return REFUSED_PREFIX + digest
+
+
+def adopt_company(corpid: str) -> AuthorisedCompany:
+    """A company not seen through the callback: ask DingTalk once, record it if it confirms.
+
+    The company may have authorised the suite before the console was installed,
+    or while a callback was missed. DingTalk's refusal is raised as UnknownCompany
+    carrying its message, and remembered for REFUSAL_SECONDS so a wrong corpid
+    does not reach DingTalk on every call.
+    """
+    if not CORPID_RE.match(corpid):
+        raise UnknownCompany(f"{corpid!r} is not a corpid.")
+    key = _refusal_key(corpid)
+    refused = cache.get(key)
+    if isinstance(refused, str):
+        raise UnknownCompany(f"{corpid} has not authorised this suite.", refused)
+    try:
+        info = suite_client().get_auth_info(corpid)
+    except DingTalkError as exc:
+        message = exc.errmsg or str(exc)
+        cache.set(key, message, timeout=REFUSAL_SECONDS)
+        log.info("get_auth_info refused %s: %s", corpid, message)
+        raise UnknownCompany(f"{corpid} has not authorised this suite.", message) from None
+    row = record_company(corpid, info)
+    db.session.commit()
+    audit.info("isv company %s adopted after get_auth_info confirmed it", corpid)
+    return row
+
+
+def selected_corpid() -> str | None:
+    """The company chosen in the session (or the only one), if it still authorises the suite."""
+    if not has_request_context():
+        return None
+    corpid = session.get(SESSION_KEY)
+    if corpid and authorised_company(corpid) is not None:
+        return corpid
+    authorised = authorised_companies()
+    if len(authorised) == 1:
+        return authorised[0].corpid
+    return None
 
 
 def current_company() -> str | None:
@@ -118,9 +328,7 @@ def current_company() -> str | None:
     """
     if not isv_mode():
         return None
-    from dashboard.isv import service as isv
-
-    return (g.get("acting_corpid") if has_request_context() else None) or isv.selected_corpid()
+    return (g.get("acting_corpid") if has_request_context() else None) or selected_corpid()
 
 
 def of_current_company(column):
@@ -142,10 +350,8 @@ def get_client(corpid: str | None = None) -> DingTalkClient:
     NoCompanySelected or UnknownCompany. Call it per request, never keep it.
     """
     if isv_mode():
-        from dashboard.isv import service as isv
-
         corpid = corpid or (g.get("acting_corpid") if has_request_context() else None)
-        return isv.corp_client(corpid or isv.selected_corpid())
+        return corp_client(corpid or selected_corpid())
     state = current_app.extensions[EXTENSION_KEY]
     if state["internal"] is None:
         state["internal"] = build_internal_client(current_app)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
+from dashboard.sandbox.isv import DEMO_CORP_A as CORP_A
+from dashboard.sandbox.isv import DEMO_CORP_B as CORP_B
 from dashboard.sandbox.isv import IsvSandboxControl
-from tests.views.test_isv import CORP_A, CORP_B, app  # noqa: F401  (the ISV-mode app fixture)
 
 ASYNCSEND = "/topapi/message/corpconversation/asyncsend_v2"
+
+
+@pytest.fixture
+def app(make_isv_app):
+    """The dashboard in ISV mode with the sandbox's two companies."""
+    return make_isv_app(CORP_A, CORP_B)
 
 
 def sign_in(page) -> None:

@@ -7,28 +7,15 @@ import re
 import pytest
 from werkzeug.routing.converters import NumberConverter
 
-from dashboard.extensions import db
-from tests.views.test_isv import CORP_A, isv_config
+from dashboard.sandbox.isv import DEMO_CORP_A
 
 CSRF_FIELD = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 @pytest.fixture
-def isv_app(sandbox, tmp_path):
+def isv_app(make_isv_app):
     """The console in ISV mode (every blueprint active), one company authorised."""
-    from dashboard import create_app
-    from dashboard.auth.models import upsert_user
-    from dashboard.isv import service
-
-    app = create_app(isv_config(sandbox, tmp_path))
-    with app.app_context():
-        db.create_all()
-        upsert_user("admin", "admin-password")
-        service.refresh_company(CORP_A)
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    return make_isv_app(DEMO_CORP_A)
 
 
 def sample_url(app, rule) -> str:

@@ -18,63 +18,18 @@ from dashboard.sandbox.isv import (
     DEFAULT_CALLBACK_TOKEN,
     DEFAULT_SUITE_KEY,
     DEFAULT_SUITE_SECRET,
-    IsvSandboxControl,
 )
-from tests.conftest import _ServerThread
+from dashboard.sandbox.isv import DEMO_CORP_A as CORP_A
+from dashboard.sandbox.isv import DEMO_CORP_B as CORP_B
+from dashboard.services.dingtalk import SESSION_KEY, authorised_company, suite_client
 
-CORP_A = "dingisvcorpa"
-CORP_B = "dingisvcorpb"
-ENCRYPTION_KEY = "test-dashboard-encryption-key"
-
-
-def isv_config(sandbox, tmp_path, **extra):
-    config = {
-        "TESTING": True,
-        "WTF_CSRF_ENABLED": False,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
-        "CACHE_TYPE": "SimpleCache",
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "DINGTALK_API_BASE": sandbox.base_url,
-        "DINGTALK_APP_KEY": None,
-        "DINGTALK_APP_SECRET": None,
-        "DINGTALK_SUITE_KEY": DEFAULT_SUITE_KEY,
-        "DINGTALK_SUITE_SECRET": DEFAULT_SUITE_SECRET,
-        "DINGTALK_SUITE_TICKET": "TestSuiteTicket",
-        "DINGTALK_CALLBACK_TOKEN": DEFAULT_CALLBACK_TOKEN,
-        "DINGTALK_CALLBACK_AES_KEY": DEFAULT_CALLBACK_AES_KEY,
-        "DASHBOARD_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "DINGTALK_BACKOFF_BASE": 0.01,
-        "DINGTALK_TIMEOUT": 5.0,
-        "DASHBOARD_INSTANCE_PATH": str(tmp_path),
-    }
-    config.update(extra)
-    return config
+API_TOKEN = "isv-automation-token-123"
 
 
 @pytest.fixture
-def isv_sandbox(sandbox) -> IsvSandboxControl:
-    return IsvSandboxControl(sandbox.base_url)
-
-
-@pytest.fixture
-def app(sandbox, tmp_path):
+def app(make_isv_app):
     """The dashboard in ISV mode on the sandbox suite, with its two companies added."""
-    from dashboard import create_app
-    from dashboard.auth.models import upsert_user
-    from dashboard.isv import service
-
-    app = create_app(isv_config(sandbox, tmp_path))
-    with app.app_context():
-        db.create_all()
-        upsert_user("admin", "admin-password")
-        service.refresh_company(CORP_A)
-        service.refresh_company(CORP_B)
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    return make_isv_app(CORP_A, CORP_B)
 
 
 @pytest.fixture
@@ -165,13 +120,13 @@ def test_authorisation_events_add_and_remove_a_company(app, client, crypto, auth
         },
     )
     assert reply_text(crypto, response) == "success"
-    company = service.get_company("dingisvcorpc")
+    company = authorised_company("dingisvcorpc")
     assert company.corp_name == "新客户" and company.auth_level == 2
     assert "perm-code-123" not in company.permanent_code_encrypted
     assert service.decrypt_secret(company.permanent_code_encrypted) == "perm-code-123"
 
     post_event(client, crypto, {"EventType": "suite_relieve", "AuthCorpId": "dingisvcorpc"})
-    assert service.get_company("dingisvcorpc") is None
+    assert authorised_company("dingisvcorpc") is None
     row = db.session.execute(
         db.select(AuthorisedCompany).filter_by(corpid="dingisvcorpc")
     ).scalar_one()
@@ -180,23 +135,18 @@ def test_authorisation_events_add_and_remove_a_company(app, client, crypto, auth
     assert "dingisvcorpc" not in client.get("/isv/").get_data(as_text=True)
 
 
-def test_pushed_ticket_is_used_by_the_next_signed_call(app, isv_sandbox):
+def test_pushed_ticket_is_used_by_the_next_signed_call(app, isv_sandbox, serve):
     """Strict sandbox: the configured ticket fails, the pushed one (over real HTTP) works."""
     from dashboard.dingtalk.isv import SuiteTicketError
     from dashboard.isv import service
 
     isv_sandbox.configure(strict_ticket=True, current_ticket="old-ticket")
     with pytest.raises(SuiteTicketError):
-        service.suite_client().get_auth_info(CORP_A)
-    server = _ServerThread(app)
-    server.start()
-    try:
-        pushed = isv_sandbox.push_ticket(server.url + "/isv/callback")
-    finally:
-        server.stop()
+        suite_client().get_auth_info(CORP_A)
+    pushed = isv_sandbox.push_ticket(serve(app) + "/isv/callback")
     assert pushed["success"] is True
     assert service.latest_ticket().ticket == pushed["ticket"]
-    assert service.suite_client().get_auth_info(CORP_A)["auth_corp_info"]["corpid"] == CORP_A
+    assert suite_client().get_auth_info(CORP_A)["auth_corp_info"]["corpid"] == CORP_A
 
 
 def test_camel_case_event_fields_are_understood(app, client, crypto, isv_sandbox):
@@ -216,7 +166,7 @@ def test_camel_case_event_fields_are_understood(app, client, crypto, isv_sandbox
         client, crypto, {"eventType": "change_auth", "authCorpId": "dingisvcorpd"}
     )
     assert reply_text(crypto, response) == "success"
-    assert service.get_company("dingisvcorpd").corp_name == "驼峰公司"
+    assert authorised_company("dingisvcorpd").corp_name == "驼峰公司"
 
 
 def test_msg_signature_query_name_is_accepted(app, client, crypto):
@@ -256,11 +206,11 @@ def test_replayed_push_is_refused_and_acts_once(app, client, crypto, isv_sandbox
     url = f"/isv/callback?signature={signature}&timestamp={timestamp}&nonce={nonce}"
     first = client.post(url, json={"encrypt": encrypted})
     assert reply_text(crypto, first) == "success"
-    assert service.get_company(CORP_B) is None
+    assert authorised_company(CORP_B) is None
     service.refresh_company(CORP_B)  # the company authorises the suite again
     replay = client.post(url, json={"encrypt": encrypted})
     assert 400 <= replay.status_code < 500
-    assert service.get_company(CORP_B) is not None
+    assert authorised_company(CORP_B) is not None
 
 
 def test_a_push_that_failed_is_accepted_when_dingtalk_retries_it(app, client, crypto, monkeypatch):
@@ -270,20 +220,20 @@ def test_a_push_that_failed_is_accepted_when_dingtalk_retries_it(app, client, cr
     encrypted = crypto.encrypt(json.dumps({"EventType": "suite_ticket", "SuiteTicket": "t-42"}))
     signature = crypto.signature(timestamp, nonce, encrypted)
     url = f"/isv/callback?signature={signature}&timestamp={timestamp}&nonce={nonce}"
-    handle = service.handle_event
+    record = service.record_ticket
 
-    def broken(event):
+    def broken(ticket):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(service, "handle_event", broken)
+    monkeypatch.setattr(service, "record_ticket", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert client.post(url, json={"encrypt": encrypted}).status_code == 500
-    monkeypatch.setattr(service, "handle_event", handle)
+    monkeypatch.setattr(service, "record_ticket", record)
     retry = client.post(url, json={"encrypt": encrypted})
     assert reply_text(crypto, retry) == "success"
 
 
-def test_vendor_vector_check_create_suite_url_is_answered_with_its_random(sandbox, tmp_path):
+def test_vendor_vector_check_create_suite_url_is_answered_with_its_random(isv_config):
     """The vendor's vector, posted as DingTalk would while the suite is being created.
 
     The suite has no key yet, so the payload is for the placeholder receive id; the
@@ -293,8 +243,6 @@ def test_vendor_vector_check_create_suite_url_is_answered_with_its_random(sandbo
 
     app = create_app(
         isv_config(
-            sandbox,
-            tmp_path,
             DINGTALK_CALLBACK_TOKEN="123456",
             DINGTALK_CALLBACK_AES_KEY="4g5j64qlyl3zvetqxz5jiocdr586fn2zvjpa8zls3ij",
         )
@@ -403,12 +351,12 @@ def test_odd_events_never_500_and_change_nothing(app, client, crypto, event):
     assert sorted(row.corpid for row in rows if row.authorised) == [CORP_A, CORP_B]
 
 
-def test_isv_mode_refuses_to_start_without_the_encryption_key(sandbox, tmp_path):
+def test_isv_mode_refuses_to_start_without_the_encryption_key(isv_config):
     from dashboard import create_app
     from dashboard.isv.service import IsvConfigError
 
     with pytest.raises(IsvConfigError):
-        create_app(isv_config(sandbox, tmp_path, DASHBOARD_ENCRYPTION_KEY=None))
+        create_app(isv_config(DASHBOARD_ENCRYPTION_KEY=None))
 
 
 # -- the console ----------------------------------------------------------------------------
@@ -425,7 +373,7 @@ def test_switcher_lists_companies_and_remembers_the_choice(client, auth):
     page = client.get("/isv/").get_data(as_text=True)
     assert 'aria-current="true"' in page
     with client.session_transaction() as session:
-        assert session["isv_corpid"] == CORP_B
+        assert session[SESSION_KEY] == CORP_B
 
 
 def test_switching_to_an_unknown_company_is_refused(client, auth):
@@ -437,7 +385,7 @@ def test_switching_to_an_unknown_company_is_refused(client, auth):
         as_text=True
     )
     with client.session_transaction() as session:
-        assert "isv_corpid" not in session
+        assert SESSION_KEY not in session
 
 
 def test_pages_without_a_selected_company_point_to_the_switcher(app, client, auth):
@@ -461,7 +409,7 @@ def test_get_client_acts_for_the_session_company_or_the_given_corpid(app):
     from dashboard.services.dingtalk import UnknownCompany, get_client
 
     with app.test_request_context("/"):
-        session["isv_corpid"] = CORP_B
+        session[SESSION_KEY] = CORP_B
         assert get_client().corp_id == CORP_B
         assert get_client(corpid=CORP_A).corp_id == CORP_A
         with pytest.raises(UnknownCompany):
@@ -478,7 +426,7 @@ def test_isv_page_shows_ticket_and_token_state_but_no_secret(app, client, auth, 
     assert 'id="ticket-freshness"' in page
     assert page.count("token-state") == 2
     with app.test_request_context("/"):
-        session["isv_corpid"] = CORP_A
+        session[SESSION_KEY] = CORP_A
         get_client().users.get_user("u0001")
     page = client.get("/isv/").get_data(as_text=True)
     token_a = isv_sandbox.state()["corp_tokens"][CORP_A]
@@ -544,11 +492,10 @@ def test_each_company_sends_with_its_own_token_fetched_once(app, sandbox, isv_sa
     from flask import session
 
     from dashboard.dingtalk import messages
-    from dashboard.isv import service
     from dashboard.services.dingtalk import get_client
 
     sent = []
-    session_obj = service.suite_client().session
+    session_obj = suite_client().session
     original = session_obj.request
 
     def recording(method, url, **kwargs):
@@ -559,7 +506,7 @@ def test_each_company_sends_with_its_own_token_fetched_once(app, sandbox, isv_sa
     try:
         for corpid in (CORP_A, CORP_B, CORP_A, CORP_B):
             with app.test_request_context("/"):
-                session["isv_corpid"] = corpid
+                session[SESSION_KEY] = corpid
                 client = get_client()
                 client.users.get_user("u0001")
                 client.messages.send_work_notice(
@@ -587,33 +534,19 @@ def test_composer_sends_for_the_selected_company(client, auth, isv_sandbox, sand
     assert isv_sandbox.state()["corp_token_calls"] == {CORP_B: 1}
 
 
-def test_internal_mode_has_no_isv_pages(sandbox, tmp_path):
+def test_internal_mode_has_no_isv_pages(isv_config):
     from dashboard import create_app
 
-    config = isv_config(sandbox, tmp_path, DINGTALK_SUITE_KEY=None)
+    config = isv_config(DINGTALK_SUITE_KEY=None)
     app = create_app(config)
     assert app.test_client().get("/isv/").status_code == 404
     assert app.test_client().post("/isv/callback", json={}).status_code == 404
 
 
-API_TOKEN = "isv-automation-token-123"
-
-
 @pytest.fixture
-def api_app(sandbox, tmp_path):
+def api_app(make_isv_app):
     """ISV mode with an automation API token, both demo companies added."""
-    from dashboard import create_app
-    from dashboard.isv import service
-
-    app = create_app(isv_config(sandbox, tmp_path, DASHBOARD_API_TOKEN=API_TOKEN))
-    with app.app_context():
-        db.create_all()
-        service.refresh_company(CORP_A)
-        service.refresh_company(CORP_B)
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    return make_isv_app(CORP_A, CORP_B, DASHBOARD_API_TOKEN=API_TOKEN)
 
 
 def api_post(app, operation, body):

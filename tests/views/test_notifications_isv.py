@@ -9,27 +9,16 @@ import pytest
 from dashboard.extensions import db
 from dashboard.isv.models import AuthorisedCompany
 from dashboard.notifications.models import Send
-from tests.views.test_isv import CORP_B, isv_config
+from dashboard.sandbox.isv import DEMO_CORP_B as CORP_B
+from dashboard.services.dingtalk import SESSION_KEY
 
 ASYNCSEND = "/topapi/message/corpconversation/asyncsend_v2"
 
 
 @pytest.fixture
-def app(sandbox, tmp_path):
+def app(make_isv_app):
     """The dashboard in ISV mode (no DINGTALK_AGENT_ID: each company has its own agent)."""
-    from dashboard import create_app
-    from dashboard.auth.models import upsert_user
-    from dashboard.isv import service
-
-    app = create_app(isv_config(sandbox, tmp_path, DINGTALK_AGENT_ID=None))
-    with app.app_context():
-        db.create_all()
-        upsert_user("admin", "admin-password")
-        service.refresh_company(CORP_B)
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    return make_isv_app(CORP_B, DINGTALK_AGENT_ID=None)
 
 
 @pytest.fixture
@@ -56,7 +45,7 @@ def test_preview_shows_the_selected_companys_agent_and_equals_the_request_sent(s
     with app.test_request_context("/"):
         from flask import session
 
-        session["isv_corpid"] = CORP_B
+        session[SESSION_KEY] = CORP_B
         http = get_client().session
     original = http.request
 
