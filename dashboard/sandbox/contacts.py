@@ -240,6 +240,15 @@ def user_listbypage(call: OapiCall) -> dict[str, Any]:
     }
 
 
+@oapi_route(bp, "/user/list", "GET")
+def user_list(call: OapiCall) -> dict[str, Any]:
+    """The sibling of listbypage, same parameters and shape (§4.4).
+
+    The public ``dingtalk-sdk`` client's ``listbypage()`` calls this path.
+    """
+    return user_listbypage(call)
+
+
 def sort_members(members: list[User], order: str) -> list[User]:
     """Members in the requested order; "custom" is the department order, then pinyin."""
     if order.startswith("entry"):

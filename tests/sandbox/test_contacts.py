@@ -147,6 +147,27 @@ def test_listbypage_rejects_bad_paging(oapi, params):
     assert oapi.get("/user/listbypage", department_id=5, **params)["errcode"] == 40035
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"department_id": 5, "offset": 0, "size": 100},
+        {"department_id": 5, "offset": 100, "size": 100},
+        {"department_id": 12, "offset": 3, "size": 7, "order": "entry_desc", "lang": "en_US"},
+    ],
+)
+def test_user_list_is_listbypage_under_its_sibling_path(oapi, params):
+    """GET /user/list (what dingtalk-sdk's listbypage() calls) answers as /user/listbypage."""
+    sibling = oapi.get("/user/list", **params)
+    assert sibling["errcode"] == 0 and sibling["userlist"]
+    assert sibling == oapi.get("/user/listbypage", **params)
+
+
+def test_user_list_checks_its_parameters_as_listbypage_does(oapi):
+    assert oapi.get("/user/list", department_id=5, offset=0, size=101)["errcode"] == 40035
+    assert oapi.get("/user/list", offset=0, size=10)["errcode"] == 40035
+    assert oapi.get("/user/list", department_id=999, offset=0, size=10)["errcode"] == 60003
+
+
 def test_listbypage_orders(oapi):
     asc = oapi.get("/user/listbypage", department_id=12, offset=0, size=50, order="entry_asc")
     dates = [u["hiredDate"] for u in asc["userlist"]]
