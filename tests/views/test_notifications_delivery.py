@@ -1,0 +1,211 @@
+"""Sends on the queue, at the level of the pages (immediate mode: the task runs in the
+test's process): queued with no consumer, cancel, pause and resume (before and during a
+send), the status JSON's counts, the history's live rows, the consumer's start-up scan
+and "send again to the recipients whose delivery is unknown"."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from dashboard.delivery import tasks
+from dashboard.dingtalk.api.work_notices import WorkNoticeAPI
+from dashboard.extensions import db
+from dashboard.notifications import sending
+from dashboard.notifications.models import Send
+
+ASYNCSEND = "/topapi/message/corpconversation/asyncsend_v2"
+
+
+def calls(sandbox) -> int:
+    return sandbox.stats()["calls"].get(ASYNCSEND, 0)
+
+
+@pytest.fixture
+def signed_in(client, auth, app):
+    app.config["DINGTALK_USERID_BATCH"] = 2
+    auth.login()
+    return client
+
+
+@pytest.fixture
+def no_consumer(monkeypatch):
+    """Sends stay queued: nothing runs the queue's tasks."""
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.deliver_send, "enqueue", queued.append)
+    return queued
+
+
+def compose(client, nonce: str, users: str = "u0001,u0002,u0003,u0004,u0005"):
+    return client.post(
+        "/notifications/new",
+        data={"msgtype": "text", "msg": f"日报 {nonce}", "userid_list": users, "nonce": nonce},
+    )
+
+
+def the_send() -> Send:
+    db.session.expire_all()
+    return db.session.execute(db.select(Send).order_by(Send.id.desc())).scalars().first()
+
+
+def admin_asks_between_calls(monkeypatch, what: str, after: int = 1):
+    """The admin's click arrives while the queue sends: after ``after`` calls, ``control`` is set."""
+    original = WorkNoticeAPI.send_work_notice
+    made = []
+
+    def sending_then_click(self, *args, **kwargs):
+        reply = original(self, *args, **kwargs)
+        made.append(1)
+        if len(made) == after:
+            with db.engine.begin() as conn:
+                conn.execute(update(Send).values(control=what))
+        return reply
+
+    monkeypatch.setattr(WorkNoticeAPI, "send_work_notice", sending_then_click)
+
+
+def test_a_send_answers_at_once_queued_and_the_consumer_sends_it(signed_in, sandbox, no_consumer):
+    response = compose(signed_in, "q")
+    send = the_send()
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/{send.id}")
+    assert send.state == "queued" and no_consumer == [send.id]
+    assert calls(sandbox) == 0 and all(t.may_send for t in send.tasks)
+    page = signed_in.get(f"/notifications/{send.id}").get_data(as_text=True)
+    assert "已排队，共 3 次钉钉调用" in page
+    assert "已调用 0 / 3 次，已送达 0 / 5 位用户" in page
+    assert 'id="cancel-form"' in page and 'id="pause-form"' in page
+
+    assert sending.deliver(send.id) == sending.FINISHED  # what the consumer runs
+    send = the_send()
+    assert send.state == "submitted" and calls(sandbox) == 3
+    assert send.claimed_by is None  # released
+    assert sending.deliver(send.id) == sending.FINISHED  # a duplicate task sends nothing
+    assert calls(sandbox) == 3
+    page = signed_in.get(f"/notifications/{send.id}").get_data(as_text=True)
+    assert 'id="cancel-form"' not in page and "已调用 3 / 3 次，已送达 5 / 5 位用户" in page
+
+
+def test_cancel_before_any_call_sends_nothing_and_says_who_was_not_reached(
+    signed_in, sandbox, no_consumer
+):
+    compose(signed_in, "c")
+    send = the_send()
+    page = signed_in.post(f"/notifications/{send.id}/cancel", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    send = the_send()
+    assert send.state == "cancelled" and [t.state for t in send.tasks] == ["cancelled"] * 3
+    assert "已取消：5 位用户和 0 个部门未送达。" in text
+    assert sending.deliver(send.id) == sending.FINISHED and calls(sandbox) == 0  # never sent
+    again = signed_in.post(f"/notifications/{send.id}/cancel", follow_redirects=True)
+    assert "这条通知已不在发送中。" in again.get_data(as_text=True)
+
+
+def test_cancel_during_the_send_stops_after_the_current_call(signed_in, sandbox, monkeypatch):
+    admin_asks_between_calls(monkeypatch, "cancel", after=1)
+    compose(signed_in, "cm")
+    send = the_send()
+    assert calls(sandbox) == 1
+    assert [t.state for t in send.tasks] == ["done", "cancelled", "cancelled"]
+    assert send.state == "cancelled" and send.control is None
+    status = signed_in.get(f"/notifications/{send.id}/status").get_json()
+    assert status["delivery"]["batches_cancelled"] == 2
+    assert status["delivery"]["recipients_reached"] == 2
+    assert status["delivery"]["recipients_not_reached"] == 3
+    assert status["unsettled"] is False
+    assert "3 位用户和 0 个部门未送达" in status["delivery_text"]
+
+
+def test_pause_during_the_send_then_resume_sends_each_batch_once(signed_in, sandbox, monkeypatch):
+    admin_asks_between_calls(monkeypatch, "pause", after=1)
+    compose(signed_in, "p")
+    send = the_send()
+    assert send.state == "paused" and calls(sandbox) == 1
+    assert [t.state for t in send.tasks] == ["done", "pending", "pending"]
+    page = signed_in.get(f"/notifications/{send.id}").get_data(as_text=True)
+    assert 'id="resume-form"' in page and 'id="pause-form"' not in page
+    assert sending.resume_unfinished() == []  # a consumer starting leaves a paused send alone
+    assert calls(sandbox) == 1
+
+    monkeypatch.undo()
+    page = signed_in.post(f"/notifications/{send.id}/resume", follow_redirects=True)
+    assert "已继续" in page.get_data(as_text=True)
+    send = the_send()
+    assert send.state == "submitted" and calls(sandbox) == 3
+    assert [t.state for t in send.tasks] == ["done"] * 3
+
+
+def test_pause_of_a_queued_send_applies_at_once(signed_in, sandbox, no_consumer):
+    compose(signed_in, "pq")
+    send = the_send()
+    signed_in.post(f"/notifications/{send.id}/pause")
+    assert the_send().state == "paused"
+    no_consumer.clear()
+    signed_in.post(f"/notifications/{send.id}/resume")
+    assert the_send().state == "queued" and no_consumer == [send.id]
+
+
+def test_a_consumer_starting_requeues_every_unfinished_send(signed_in, sandbox, no_consumer):
+    compose(signed_in, "s1")
+    compose(signed_in, "s2", users="u0006")
+    first, second = db.session.execute(db.select(Send).order_by(Send.id)).scalars()
+    no_consumer.clear()
+    assert sending.resume_unfinished() == [first.id, second.id]
+    assert no_consumer == [first.id, second.id]
+
+
+def test_a_send_claimed_by_another_consumer_is_not_worked_twice(
+    app, signed_in, sandbox, no_consumer
+):
+    compose(signed_in, "busy")
+    send = the_send()
+    assert sending.claim(send.id, "otherhost:1:abc:run")
+    assert not sending.claim(send.id, "thishost:2:def:run")
+    assert sending.deliver(send.id) == sending.BUSY
+    assert calls(sandbox) == 0 and the_send().state == "queued"
+
+
+def test_history_rows_of_unsettled_sends_follow_their_status(signed_in, sandbox, no_consumer):
+    compose(signed_in, "h")
+    send = the_send()
+    page = signed_in.get("/notifications/").get_data(as_text=True)
+    assert f'data-status-url="/notifications/{send.id}/status"' in page
+    assert "js/history_status.js" in page and "已排队" in page
+
+
+def unknown_send(signed_in) -> Send:
+    compose(signed_in, "u")
+    send = the_send()
+    task = send.tasks[1]  # as if DingTalk never answered this call
+    task.state, task.reason, task.task_id = "unknown", "no_answer", None
+    send.state = "unknown"
+    db.session.commit()
+    return send
+
+
+def test_send_again_to_the_unknown_is_a_new_send_behind_the_warnings(signed_in, sandbox):
+    send = unknown_send(signed_in)
+    page = signed_in.get(f"/notifications/{send.id}").get_data(as_text=True)
+    assert f"/notifications/{send.id}/resend-unknown" in page
+    form = signed_in.get(f"/notifications/{send.id}/resend-unknown").get_data(as_text=True)
+    assert "u0003, u0004" in form and 'id="resend-warnings"' in form  # same content today
+    before = calls(sandbox)
+    refused = signed_in.post(f"/notifications/{send.id}/resend-unknown", data={"nonce": "x1"})
+    assert refused.status_code == 200 and "如仍要发送，请勾选此项。" in refused.get_data(
+        as_text=True
+    )
+    assert calls(sandbox) == before and Send.query.count() == 1
+
+    sent = signed_in.post(
+        f"/notifications/{send.id}/resend-unknown", data={"nonce": "x1", "confirm": "y"}
+    )
+    again = the_send()
+    assert again.id != send.id and sent.headers["Location"].endswith(f"/{again.id}")
+    assert again.userids == ["u0003", "u0004"] and again.msg == send.msg
+    assert calls(sandbox) == before + 1
+
+
+def test_send_again_without_unknown_recipients_says_so(signed_in, sandbox):
+    compose(signed_in, "none")
+    send = the_send()
+    page = signed_in.get(f"/notifications/{send.id}/resend-unknown", follow_redirects=True)
+    assert "这条通知没有送达情况未知的接收人。" in page.get_data(as_text=True)
