@@ -58,7 +58,7 @@ def chat_create(call: OapiCall) -> dict[str, Any]:
     limit = min(settings.chat_create_members_max, settings.chat_members_max)
     if len(members) > limit:
         raise OapiError(CHAT_MEMBER_LIMIT, f"群成员数超过限制: 每次最多 {limit} 人")
-    unknown = [m for m in members if m not in call.state.company.users]
+    unknown = [m for m in members if m not in call.company.users]
     if unknown:
         raise OapiError(INVALID_USER, f"不合法的UserID: {','.join(unknown)}")
     options: dict[str, int] = {}

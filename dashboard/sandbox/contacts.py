@@ -46,10 +46,10 @@ def user_in_scope(company: Company, settings: SandboxSettings, user: User) -> bo
 def require_dept(call: OapiCall, name: str, *, default: int | None = None) -> Department:
     """The department named by parameter `name`: 60003 unknown, 60011 outside the scope."""
     dept_id = call.params.integer(name, required=default is None, default=default)
-    dept = call.state.company.departments.get(dept_id or 0)
+    dept = call.company.departments.get(dept_id or 0)
     if dept is None:
         raise OapiError(DEPT_NOT_FOUND, f"部门不存在: {dept_id}")
-    if not dept_in_scope(call.state.company, call.settings, dept.id):
+    if not dept_in_scope(call.company, call.settings, dept.id):
         raise OapiError(NO_PERMISSION)
     return dept
 
@@ -57,10 +57,10 @@ def require_dept(call: OapiCall, name: str, *, default: int | None = None) -> De
 def require_user(call: OapiCall, name: str, not_found: int) -> User:
     """The person named by parameter `name`: `not_found` if unknown, 60011 outside the scope."""
     userid = call.params.string(name, required=True)
-    user = call.state.company.users.get(userid or "")
+    user = call.company.users.get(userid or "")
     if user is None:
         raise OapiError(not_found)
-    if not user_in_scope(call.state.company, call.settings, user):
+    if not user_in_scope(call.company, call.settings, user):
         raise OapiError(NO_PERMISSION)
     return user
 
@@ -90,7 +90,7 @@ def department_summary(dept: Department, lang: str | None) -> dict[str, Any]:
 def department_list_ids(call: OapiCall) -> dict[str, Any]:
     """Direct sub-department ids (§3.1)."""
     dept = require_dept(call, "id")
-    return {"sub_dept_id_list": [d.id for d in call.state.company.children(dept.id)]}
+    return {"sub_dept_id_list": [d.id for d in call.company.children(dept.id)]}
 
 
 @oapi_route(bp, "/department/list", "GET")
@@ -98,7 +98,7 @@ def department_list(call: OapiCall) -> dict[str, Any]:
     """Sub-departments, recursive unless fetch_child=false, ordered by `order` (§3.2)."""
     dept = require_dept(call, "id", default=1)
     lang = call.params.string("lang")
-    company = call.state.company
+    company = call.company
     fetch_child = call.params.boolean("fetch_child", default=call.settings.fetch_child_default)
     found = company.descendants(dept.id) if fetch_child else company.children(dept.id)
     if call.settings.list_includes_self:
@@ -111,7 +111,7 @@ def department_get(call: OapiCall) -> dict[str, Any]:
     """Department details with `|`-separated multi-value fields (§3.3)."""
     dept = require_dept(call, "id")
     lang = call.params.string("lang")
-    company = call.state.company
+    company = call.company
     child_ids = "|".join(str(d.id) for d in company.children(dept.id))
     managers = "|".join(dept.manager_userids)
     chat_id = department_chat_id(dept.id) if dept.id and dept.create_dept_group else ""
@@ -146,14 +146,14 @@ def department_get(call: OapiCall) -> dict[str, Any]:
 def department_list_parent_depts_by_dept(call: OapiCall) -> dict[str, Any]:
     """The department itself first, then its parents up to root 1 (§3.4)."""
     dept = require_dept(call, "id")
-    return {"parentIds": call.state.company.ancestors(dept.id)}
+    return {"parentIds": call.company.ancestors(dept.id)}
 
 
 @oapi_route(bp, "/department/list_parent_depts", "GET")
 def department_list_parent_depts(call: OapiCall) -> dict[str, Any]:
     """One path to the root per department the person belongs to (§3.5)."""
     user = require_user(call, "userId", INVALID_USERID)
-    company = call.state.company
+    company = call.company
     return {"department": [company.ancestors(d) for d in user.departments]}
 
 
@@ -163,7 +163,7 @@ def user_get_org_user_count(call: OapiCall) -> dict[str, Any]:
     only_active = call.params.integer("onlyActive", required=True)
     if only_active not in (0, 1):
         raise invalid_param("onlyActive must be 0 or 1")
-    users = call.state.company.users.values()
+    users = call.company.users.values()
     return {"count": sum(1 for u in users if u.active or not only_active)}
 
 
@@ -208,14 +208,14 @@ def avatar_url(user: User) -> str:
 def user_get(call: OapiCall) -> dict[str, Any]:
     """One person's details; 60121 when unknown (§4.2)."""
     user = require_user(call, "userid", USER_NOT_FOUND)
-    return user_detail(call.state.company, user)
+    return user_detail(call.company, user)
 
 
 @oapi_route(bp, "/user/getDeptMember", "GET")
 def user_get_dept_member(call: OapiCall) -> dict[str, Any]:
     """Direct members' userids, no paging (§4.3)."""
     dept = require_dept(call, "deptId")
-    return {"userIds": [u.userid for u in call.state.company.members(dept.id)]}
+    return {"userIds": [u.userid for u in call.company.members(dept.id)]}
 
 
 @oapi_route(bp, "/user/listbypage", "GET")
@@ -232,11 +232,11 @@ def user_listbypage(call: OapiCall) -> dict[str, Any]:
     order = params.string("order", default="custom")
     if order not in ORDERS:
         raise invalid_param(f"order must be one of {', '.join(ORDERS)}")
-    members = sort_members(call.state.company.members(dept.id), order or "custom")
+    members = sort_members(call.company.members(dept.id), order or "custom")
     page = members[offset : offset + size]
     return {
         "hasMore": offset + size < len(members),
-        "userlist": [list_entry(call.state.company, u, dept.id) for u in page],
+        "userlist": [list_entry(call.company, u, dept.id) for u in page],
     }
 
 
@@ -292,7 +292,7 @@ def list_entry(company: Company, user: User, dept_id: int) -> dict[str, Any]:
 def user_get_userid_by_unionid(call: OapiCall) -> dict[str, Any]:
     """userid for a unionid; contactType 0 = internal employee (§4.5)."""
     unionid = call.params.string("unionid", required=True)
-    company = call.state.company
+    company = call.company
     user = company.user_by_unionid(unionid or "")
     if user is None:
         raise OapiError(USER_NOT_FOUND)

@@ -162,8 +162,9 @@ _REGIONS = (12, 13, 14)
 _SALES = 5
 
 
-def _unionid(userid: str) -> str:
-    digest = hashlib.sha256(f"unionid:{userid}".encode()).hexdigest()
+def _unionid(userid: str, seed: int = SEED) -> str:
+    salt = f"unionid:{userid}" if seed == SEED else f"unionid:{seed}:{userid}"
+    digest = hashlib.sha256(salt.encode()).hexdigest()
     return f"iP{digest[:8]}iE{digest[8:22]}"
 
 
@@ -189,11 +190,61 @@ class _NameSource:
                 return name
 
 
-def build_company() -> Company:
-    """Build the demo company; the same call always yields the same data."""
-    rng = random.Random(SEED)
+@dataclass(frozen=True)
+class Profile:
+    """What makes one sandbox company differ from another (same shape, other people)."""
+
+    name: str
+    email_domain: str
+    seed: int
+    jobnumber_prefix: str
+    #: department id -> (name, English name); the demo company's names where absent
+    dept_names: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: the department heads' names; drawn from the seeded generator when empty
+    manager_names: bool = True
+
+
+DEMO_PROFILE = Profile(COMPANY_NAME, EMAIL_DOMAIN, SEED, "YF")
+
+#: The second ISV demo company (星河物流): its own departments and people.
+LOGISTICS_PROFILE = Profile(
+    "苏州星河物流有限公司",
+    "xinghe-logistics.cn",
+    20240602,
+    "XH",
+    dept_names={
+        1: ("苏州星河物流有限公司", "Xinghe Logistics"),
+        2: ("运营中心", "Operations Center"),
+        3: ("客服部", "Customer Service"),
+        4: ("品牌部", "Branding"),
+        5: ("运输部", "Transport"),
+        6: ("人事部", "People"),
+        7: ("结算部", "Billing"),
+        8: ("综合部", "General Affairs"),
+        9: ("仓储组", "Warehousing"),
+        10: ("调度组", "Dispatch"),
+        11: ("质检组", "Inspection"),
+        12: ("苏州车队", "Suzhou Fleet"),
+        13: ("无锡车队", "Wuxi Fleet"),
+        14: ("南通车队", "Nantong Fleet"),
+        15: ("宣传组", "Publicity"),
+    },
+    manager_names=False,
+)
+
+
+def profile_for(key: str) -> Profile:
+    """A deterministic profile for any other company: the demo shape, people seeded by `key`."""
+    seed = int(hashlib.sha256(f"company:{key}".encode()).hexdigest()[:8], 16)
+    return Profile(f"{key} 演示企业", f"{key}.example.cn", seed, "DM", manager_names=False)
+
+
+def build_company(profile: Profile = DEMO_PROFILE) -> Company:
+    """Build a company of `profile` (the demo company by default); always the same data."""
+    rng = random.Random(profile.seed)
     departments: dict[int, Department] = {}
     for dept_id, name, name_en, parent, order, _, _ in _DEPARTMENTS:
+        name, name_en = profile.dept_names.get(dept_id, (name, name_en))
         departments[dept_id] = Department(dept_id, name, name_en, parent, order)
     departments[1].create_dept_group = True
     departments[1].group_contain_sub_dept = True
@@ -204,7 +255,7 @@ def build_company() -> Company:
     departments[15].source_identifier = "brand-2019"
 
     users: dict[str, User] = {}
-    names = _NameSource(rng, {m[1] for m in _MANAGERS})
+    names = _NameSource(rng, {m[1] for m in _MANAGERS} if profile.manager_names else set())
 
     def add_user(userid: str, name: str, depts: list[int], position: str, seq: int) -> User:
         year = 2015 + rng.randrange(10)
@@ -212,12 +263,12 @@ def build_company() -> Company:
         user = User(
             userid=userid,
             name=name,
-            unionid=_unionid(userid),
+            unionid=_unionid(userid, profile.seed),
             mobile=f"1{rng.choice('3578')}{rng.randrange(10)}{rng.randrange(10**8):08d}",
             email="",
-            org_email=f"{userid}@{EMAIL_DOMAIN}",
+            org_email=f"{userid}@{profile.email_domain}",
             position=position,
-            jobnumber=f"YF{seq:04d}",
+            jobnumber=f"{profile.jobnumber_prefix}{seq:04d}",
             hired_date=hired,
             modified=hired + rng.randrange(1, 400) * 86400000,
             departments=depts,
@@ -226,13 +277,14 @@ def build_company() -> Company:
             tel=f"0571-8{rng.randrange(10**6):06d}" if rng.random() < 0.3 else "",
             work_place="杭州市西湖区文三路 90 号" if rng.random() < 0.5 else "",
         )
-        user.email = f"{''.join(lazy_pinyin(name))}{seq}@{EMAIL_DOMAIN}"
+        user.email = f"{''.join(lazy_pinyin(name))}{seq}@{profile.email_domain}"
         users[userid] = user
         return user
 
     seq = 0
     for userid, name, dept, position in _MANAGERS:
         seq += 1
+        name = name if profile.manager_names else names.next()
         manager = add_user(userid, name, [dept], position, seq)
         manager.order_in_depts[dept] = 1
         manager.leader_in_depts[dept] = True
@@ -288,7 +340,7 @@ def build_company() -> Company:
         users[userid].active = False
         users[userid].hired_date = _ms(2025, 300)
         users[userid].modified = users[userid].hired_date
-    return Company(COMPANY_NAME, departments, users)
+    return Company(profile.name, departments, users)
 
 
 def _join(user: User, dept_id: int, order: int) -> None:

@@ -1,7 +1,9 @@
 """ISV suite emulation (§7): signed calls, authorised companies, per-company tokens.
 
 One suite (``suitesandboxkey`` / ``suite-sandbox-secret``) authorised by two
-demo companies that share the demo company's directory. Signed calls are
+demo companies, each with its own directory: 云帆科技 (``dingisvcorpa``) is the
+demo company, 星河物流 (``dingisvcorpb``) has its own departments and people
+(same ids and shape, other names); any other company gets one seeded by its corpid. Signed calls are
 checked the way §12.8 describes: unknown accessKey, a timestamp outside the
 allowed skew or a wrong signature give a generic signature error
 (``signature_errcode``, unverified), a bad ticket gives 853005. By default any
@@ -34,6 +36,7 @@ import requests
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from dashboard.dingtalk.callback_crypto import DingTalkCrypto, random_nonce
+from dashboard.sandbox.demo import LOGISTICS_PROFILE, profile_for
 from dashboard.sandbox.errors import OapiError, missing_param
 from dashboard.sandbox.routing import OapiCall, get_state, oapi_route
 from dashboard.sandbox.settings import coerce_value
@@ -67,7 +70,7 @@ class IsvCorp:
 
 
 def default_corps() -> list[IsvCorp]:
-    """Two demo companies; both see the demo directory."""
+    """Two demo companies, each with its own directory (see `issue_corp_token`)."""
     return [
         IsvCorp(DEMO_CORP_A, "云帆科技", "杭州云帆科技有限公司", 1, "云帆通知"),
         IsvCorp(DEMO_CORP_B, "星河物流", "苏州星河物流有限公司", 0, "星河通知"),
@@ -195,6 +198,10 @@ def issue_corp_token(call: OapiCall, isv: IsvState, corpid: str) -> str:
     if live and not call.settings.isv_old_token_valid:
         previous.revoked = True
     record = TokenRecord(secrets.token_hex(16), corpid, now + call.settings.token_ttl)
+    if corpid != DEMO_CORP_A:  # company A is the demo company; every other one has its own
+        state.add_tenant(
+            corpid, LOGISTICS_PROFILE if corpid == DEMO_CORP_B else profile_for(corpid)
+        )
     state.tokens[record.token] = record
     isv.corp_tokens[corpid] = record.token
     return record.token

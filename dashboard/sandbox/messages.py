@@ -104,7 +104,7 @@ def deliver(
     to_all: bool,
 ) -> NoticeTask:
     """Expand recipients and record every per-recipient outcome in a new task."""
-    company = state.company
+    company = state.company_of(app_id)
     settings = state.settings
     now = state.clock.now()
     day = china_day(now)

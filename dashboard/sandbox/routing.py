@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g
 
+from dashboard.sandbox.demo import Company
 from dashboard.sandbox.envelope import json_response, success_body
 from dashboard.sandbox.params import Params
 from dashboard.sandbox.settings import SandboxSettings
@@ -52,6 +53,11 @@ class OapiCall:
     def settings(self) -> SandboxSettings:
         """Runtime settings (knobs included)."""
         return self.state.settings
+
+    @property
+    def company(self) -> Company:
+        """The directory this caller sees (each ISV company has its own)."""
+        return self.state.company_of(self.app_id)
 
     @property
     def now(self) -> float:

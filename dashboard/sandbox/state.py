@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.sandbox.clock import SandboxClock
-from dashboard.sandbox.demo import Company, build_company
+from dashboard.sandbox.demo import Company, Profile, build_company
 from dashboard.sandbox.settings import SandboxSettings
 
 FAULT_KINDS = (
@@ -151,6 +151,9 @@ class SandboxState:
         self.defaults = defaults
         self.clock = SandboxClock()
         self.company: Company = build_company()
+        #: ISV companies with a directory of their own: corpid -> profile, and the built ones.
+        self.tenant_profiles: dict[str, Profile] = {}
+        self.tenants: dict[str, Company] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -177,6 +180,21 @@ class SandboxState:
             self.ip_windows: dict[str, deque[float]] = defaultdict(deque)
             self.ip_banned_until: dict[str, float] = {}
             self._seed_department_chats()
+
+    # Companies ------------------------------------------------------------------------------
+
+    def add_tenant(self, corpid: str, profile: Profile) -> None:
+        """Give the ISV company `corpid` (the app id of its tokens) a directory of its own."""
+        self.tenant_profiles.setdefault(corpid, profile)
+
+    def company_of(self, app_id: str | None) -> Company:
+        """The directory a caller sees: its own for an ISV company, else the demo company."""
+        profile = self.tenant_profiles.get(app_id or "")
+        if profile is None:
+            return self.company
+        if app_id not in self.tenants:
+            self.tenants[app_id] = build_company(profile)
+        return self.tenants[app_id]
 
     # Tokens ---------------------------------------------------------------------------------
 

@@ -105,6 +105,39 @@ def test_corp_tokens_work_on_every_endpoint_and_are_fetched_once(sandbox, isv):
     assert stats["gettoken"] == 0
 
 
+def test_each_company_sees_its_own_directory(sandbox):
+    """Two corp tokens, two directories: same ids and shape, other people and departments."""
+    suite = suite_for(sandbox)
+    corp_a = suite.corp_client(CORP_A, agent_id=sandbox.agent_id)
+    corp_b = suite.corp_client(CORP_B, agent_id=sandbox.agent_id)
+    user_a, user_b = corp_a.users.get_user("u0001"), corp_b.users.get_user("u0001")
+    assert user_a["name"] != user_b["name"]
+    assert user_a["unionid"] != user_b["unionid"]
+    root_a = corp_a.departments.get_department(1)["name"]
+    root_b = corp_b.departments.get_department(1)["name"]
+    assert (root_a, root_b) == ("杭州云帆科技有限公司", "苏州星河物流有限公司")
+    names_a = {u["name"] for u in corp_a.users.iter_department_members(5)}
+    names_b = {u["name"] for u in corp_b.users.iter_department_members(5)}
+    assert names_a and names_b and not names_a & names_b
+    # company A is the demo company the internal app sees; B is the same every time
+    assert user_a["name"] == sandbox_user(sandbox, "u0001")["name"]
+    again = suite_for(sandbox).corp_client(CORP_B, agent_id=sandbox.agent_id)
+    assert again.users.get_user("u0001")["name"] == user_b["name"]
+
+
+def sandbox_user(sandbox, userid):
+    token = requests.get(
+        f"{sandbox.base_url}/gettoken",
+        params={"appkey": sandbox.app_key, "appsecret": sandbox.app_secret},
+        timeout=10,
+    ).json()["access_token"]
+    return requests.get(
+        f"{sandbox.base_url}/user/get",
+        params={"access_token": token, "userid": userid},
+        timeout=10,
+    ).json()
+
+
 def test_revoked_corp_token_is_refetched_once(sandbox, isv):
     corp = suite_for(sandbox).corp_client(CORP_A)
     corp.users.get_user("u0001")
