@@ -23,8 +23,19 @@ from dashboard.notifications.models import Send
 from dashboard.notifications.sending import content_hash
 from dashboard.services.dingtalk import isv_mode, of_current_company
 
-#: States in which a send may have reached people (counted by the pre-send warnings).
-DELIVERING_STATES = ("submitting", "submitted", "partial", "unknown", "completed")
+#: States in which a send may have reached people (counted by the pre-send warnings):
+#: a send on the queue (queued, sending, paused) will, a cancelled one may have, in part.
+DELIVERING_STATES = (
+    "queued",
+    "sending",
+    "paused",
+    "cancelled",
+    "submitting",
+    "submitted",
+    "partial",
+    "unknown",
+    "completed",
+)
 #: DingTalk's "day" for its duplicate and daily limits is China's, whatever the console shows.
 DINGTALK_TZ = ZoneInfo("Asia/Shanghai")
 #: Per-user daily cap of a third-party (ISV) app (§2.1: 100; 500 for internal apps).

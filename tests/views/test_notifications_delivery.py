@@ -209,3 +209,13 @@ def test_send_again_without_unknown_recipients_says_so(signed_in, sandbox):
     send = the_send()
     page = signed_in.get(f"/notifications/{send.id}/resend-unknown", follow_redirects=True)
     assert "这条通知没有送达情况未知的接收人。" in page.get_data(as_text=True)
+
+
+def test_a_queued_send_counts_for_the_duplicate_warning(signed_in, sandbox, no_consumer):
+    data = {"msgtype": "text", "msg": "同一条", "userid_list": "u0001"}
+    signed_in.post("/notifications/new", data={**data, "nonce": "d1"})
+    assert the_send().state == "queued"
+    again = signed_in.post("/notifications/new", data={**data, "nonce": "d2"})
+    assert again.status_code == 200  # held back by the warning, not sent
+    assert "143106" in again.get_data(as_text=True)
+    assert Send.query.count() == 1
