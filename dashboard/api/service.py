@@ -46,8 +46,8 @@ def run_operation(op: Operation, payload: Mapping[str, Any], principal: ApiPrinc
         reply = dingtalk_failure(exc, note=op.failure_note)
     except NoCompanySelected:
         reply = failure(400, _("corpid is required: name the authorised company to act for."))
-    except UnknownCompany:
-        reply = failure(403, _("This company has not authorised the suite."))
+    except UnknownCompany as exc:
+        reply = failure(403, unknown_company_message(exc))
     except NotConfigured:
         reply = failure(503, _("DingTalk is not configured on this server."))
     except InvalidMessage as exc:
@@ -70,6 +70,16 @@ def run_operation(op: Operation, payload: Mapping[str, Any], principal: ApiPrinc
     )
     reply.body = scrub(reply.body, request_secrets(ctx))
     return reply
+
+
+def unknown_company_message(exc: UnknownCompany) -> str:
+    """The refusal of a corpid, with DingTalk's own answer when it was asked."""
+    if exc.message:
+        return _(
+            "This company has not authorised the suite (DingTalk answered: %(message)s).",
+            message=exc.message,
+        )
+    return _("This company has not authorised the suite.")
 
 
 def request_secrets(ctx: CallContext) -> list[str | None]:

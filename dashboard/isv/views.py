@@ -55,11 +55,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NoCompanySelected)
     @app.errorhandler(UnknownCompany)
     def no_company(exc):
-        message = (
-            _("Choose a company in the switcher first.")
-            if isinstance(exc, NoCompanySelected)
-            else _("That company has not authorised the suite.")
-        )
+        if isinstance(exc, NoCompanySelected):
+            message = _("Choose a company in the switcher first.")
+        elif exc.message:
+            message = _(
+                "That company has not authorised the suite (DingTalk answered: %(message)s).",
+                message=exc.message,
+            )
+        else:
+            message = _("That company has not authorised the suite.")
         if wants_json():
             return jsonify(success=False, msg=message), 400
         flash(message, "error")

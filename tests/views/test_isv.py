@@ -576,6 +576,33 @@ def test_api_in_isv_mode_needs_an_authorised_corpid(api_app):
     assert unknown.status_code == 403
 
 
+def test_api_adopts_a_company_dingtalk_confirms_it_authorised(make_isv_app, sandbox):
+    """Authorised before the console was installed (no callback seen): asked once, then known."""
+    app = make_isv_app(CORP_A, DASHBOARD_API_TOKEN=API_TOKEN)
+    assert authorised_company(CORP_B) is None
+    for _ in range(2):
+        reply = api_post(app, "userinfo", {"userid": "u0001", "corpid": CORP_B})
+        assert reply.status_code == 200, reply.get_json()
+    assert sandbox.stats()["calls"]["/service/get_auth_info"] == 2  # A at start-up, B once
+    company = authorised_company(CORP_B)
+    assert company.corp_name == "星河物流" and company.agent_id
+
+
+def test_api_refuses_a_corpid_dingtalk_does_not_know_with_its_answer_once_a_minute(
+    api_app, sandbox
+):
+    calls = sandbox.stats()["calls"]["/service/get_auth_info"]
+    for _ in range(3):
+        reply = api_post(api_app, "userinfo", {"userid": "u0001", "corpid": "dingnotauthorised"})
+        assert reply.status_code == 403
+        assert "不合法的corpid或corpsecret" in reply.get_json()["msg"]
+    assert sandbox.stats()["calls"]["/service/get_auth_info"] == calls + 1
+    assert authorised_company("dingnotauthorised") is None
+    sent = api_post(api_app, "asyncsend_v2", {"userid_list": "u1", "msg": "hi", "corpid": "x" * 80})
+    assert sent.status_code == 403  # not a corpid at all: DingTalk is not asked
+    assert sandbox.stats()["calls"]["/service/get_auth_info"] == calls + 1
+
+
 def test_each_company_has_its_own_history_and_its_sends_are_followed_with_its_token(
     app, client, auth, isv_sandbox
 ):
