@@ -243,6 +243,8 @@ def deliver(send_id: int) -> str:
         db.session.refresh(send)
         if not any(t.state == PENDING for t in send.tasks) and send.control is None:
             return FINISHED  # delivered already (a duplicate of the task)
+        if send.state == "paused" and send.control != CANCEL:
+            return PAUSED  # a stray task of a paused send: only resume() sends it on
         client = get_client(corpid=send.corpid)
         outcome = deliver_batches(send, client, checkpoint=lambda: _checkpoint(send, holder))
     finally:

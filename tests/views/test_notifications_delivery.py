@@ -219,3 +219,11 @@ def test_a_queued_send_counts_for_the_duplicate_warning(signed_in, sandbox, no_c
     assert again.status_code == 200  # held back by the warning, not sent
     assert "143106" in again.get_data(as_text=True)
     assert Send.query.count() == 1
+
+
+def test_a_stray_task_of_a_paused_send_sends_nothing(signed_in, sandbox, no_consumer):
+    compose(signed_in, "stray")
+    send = the_send()
+    signed_in.post(f"/notifications/{send.id}/pause")
+    assert sending.deliver(send.id) == sending.PAUSED  # e.g. queued twice before the pause
+    assert calls(sandbox) == 0 and the_send().state == "paused"
