@@ -206,6 +206,7 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals for the templates of every blueprint (none registers its own)."""
     from flask_babel import get_locale
 
+    from dashboard.composer.fields import msgtype_label
     from dashboard.directory.names import display_dept, display_user
     from dashboard.main.templating import notice_time, picker_config
     from dashboard.services.dingtalk import isv_mode
@@ -213,6 +214,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(display_user, "username")
     app.add_template_filter(display_dept, "deptname")
     app.add_template_filter(notice_time, "notice_time")
+    app.add_template_filter(msgtype_label, "msgtype_label")
     app.add_template_global(picker_config, "picker_config")
 
     @app.context_processor
