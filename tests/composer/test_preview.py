@@ -119,3 +119,28 @@ def test_a_batch_larger_than_one_call_takes_is_said_not_a_500(app, signed_in):
     data = reply.get_json()
     assert data["requests"] == [] and data["calls"] == 1
     assert "userid_list" in data["request_error"]
+
+
+def test_isv_preview_with_no_company_chosen_renders_with_the_configured_agent(
+    make_isv_app, sandbox
+):
+    from dashboard.sandbox.isv import DEMO_CORP_A, DEMO_CORP_B
+
+    app = make_isv_app(DEMO_CORP_A, DEMO_CORP_B, DINGTALK_AGENT_ID="31")
+    client = app.test_client()
+    client.post("/login", data={"username": "admin", "password": "admin-password"})
+    before = sandbox.stats()["total"]
+
+    work = client.post("/notifications/preview", data=CARD | {"userid_list": "u0001"})
+    assert work.status_code == 200
+    (request,) = work.get_json()["requests"]
+    assert request["line"] == f"POST {sandbox.base_url}{ASYNCSEND}?access_token=***"
+    assert request["body"]["agent_id"] == 31
+    assert request["body"]["msg"]["action_card"]["btn_json_list"][1]["title"] == "拒绝"
+    chat = client.post("/chats/chat1/preview", data={"msgtype": "text", "msg": "hi"})
+    assert chat.status_code == 200
+    assert chat.get_json()["requests"][0]["body"] == {
+        "chatid": "chat1",
+        "msg": {"msgtype": "text", "text": {"content": "hi"}},
+    }
+    assert sandbox.stats()["total"] == before  # nothing asked of DingTalk to preview
