@@ -15,6 +15,8 @@ TEXT_MSG = {"msgtype": "text", "text": {"content": "请提交日报"}}
 class Oapi:
     """A minimal oapi caller: fetches a token and sends GET/POST like a client would."""
 
+    text_msg = TEXT_MSG
+
     def __init__(self, base_url: str, control: SandboxControl) -> None:
         self.base_url = base_url
         self.control = control
@@ -82,7 +84,7 @@ class Oapi:
 
     def send_notice(self, msg: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
         """asyncsend_v2 with this app's agent_id."""
-        body = {"agent_id": self.control.agent_id, "msg": msg or TEXT_MSG, **fields}
+        body = {"agent_id": self.control.agent_id, "msg": msg or self.text_msg, **fields}
         return self.post("/topapi/message/corpconversation/asyncsend_v2", body)
 
     def task_call(self, name: str, task_id: int) -> dict[str, Any]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from tests.sandbox.conftest import TEXT_MSG
-
 SEND = "/topapi/message/corpconversation/asyncsend_v2"
 PROGRESS = "/topapi/message/corpconversation/getsendprogress"
 
@@ -93,7 +91,7 @@ def test_topapi_accepts_form_urlencoded_with_string_values(oapi, sandbox):
         "agent_id": str(sandbox.agent_id),
         "userid_list": "u0001,u0002",
         "to_all_user": "false",
-        "msg": json.dumps(TEXT_MSG, ensure_ascii=False),
+        "msg": json.dumps(oapi.text_msg, ensure_ascii=False),
     }
     body = oapi.post(SEND, data=form)
     assert body["errcode"] == 0
@@ -109,7 +107,7 @@ def test_topapi_form_body_may_carry_access_token(oapi, sandbox):
         "access_token": oapi.token,
         "agent_id": str(sandbox.agent_id),
         "userid_list": "u0001",
-        "msg": json.dumps(TEXT_MSG),
+        "msg": json.dumps(oapi.text_msg),
     }
     assert oapi.post(SEND, data=form, token=None)["errcode"] == 0
 
@@ -118,13 +116,13 @@ def test_topapi_json_accepts_string_numbers_and_booleans(oapi, sandbox):
     body = {
         "agent_id": str(sandbox.agent_id),
         "to_all_user": "true",
-        "msg": TEXT_MSG,
+        "msg": oapi.text_msg,
     }
     assert oapi.post(SEND, body)["errcode"] == 0
 
 
 def test_bad_boolean_is_40035(oapi, sandbox):
-    body = {"agent_id": sandbox.agent_id, "to_all_user": "maybe", "msg": TEXT_MSG}
+    body = {"agent_id": sandbox.agent_id, "to_all_user": "maybe", "msg": oapi.text_msg}
     assert oapi.post(SEND, body)["errcode"] == 40035
 
 
@@ -135,7 +133,7 @@ def test_msg_as_broken_json_string_is_40035(oapi, sandbox):
 
 def test_json_body_never_carries_access_token(oapi, sandbox):
     """§0.1: access_token is a query parameter; a client that puts it in a JSON body fails."""
-    body = {"access_token": oapi.token, "agent_id": sandbox.agent_id, "msg": TEXT_MSG}
+    body = {"access_token": oapi.token, "agent_id": sandbox.agent_id, "msg": oapi.text_msg}
     body["userid_list"] = "u0001"
     reply = oapi.post(SEND, body, token=None)
     assert (reply["errcode"], reply["sub_code"]) == (88, "41001")
@@ -144,7 +142,7 @@ def test_json_body_never_carries_access_token(oapi, sandbox):
 
 
 def test_json_body_token_does_not_override_the_query_token(oapi, sandbox):
-    body = {"access_token": "stale", "agent_id": sandbox.agent_id, "msg": TEXT_MSG}
+    body = {"access_token": "stale", "agent_id": sandbox.agent_id, "msg": oapi.text_msg}
     body["userid_list"] = "u0001"
     assert oapi.post(SEND, body)["errcode"] == 0
 
@@ -152,7 +150,7 @@ def test_json_body_token_does_not_override_the_query_token(oapi, sandbox):
 def test_post_fields_in_the_query_string_are_ignored_by_default(oapi, sandbox):
     """Unverified 4: a POST endpoint reads its fields from the body only, unless the knob says."""
     query = {"access_token": oapi.token, "agent_id": str(sandbox.agent_id)}
-    body = {"userid_list": "u0001", "msg": TEXT_MSG}
+    body = {"userid_list": "u0001", "msg": oapi.text_msg}
     url = f"{oapi.base_url}{SEND}"
     assert oapi.session.post(url, params=query, json=body).json()["errcode"] == 41011
     chat_query = {"access_token": oapi.token, "name": "群", "owner": "u0001"}

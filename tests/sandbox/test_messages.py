@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from tests.sandbox.conftest import TEXT_MSG
-
 PREFIX = "/topapi/message/corpconversation"
 
 MSGS = {
@@ -123,13 +121,13 @@ def test_missing_msg_is_40035(oapi, sandbox):
 
 
 def test_missing_agent_id_is_41011(oapi):
-    body = oapi.post(f"{PREFIX}/asyncsend_v2", {"userid_list": "u0001", "msg": TEXT_MSG})
+    body = oapi.post(f"{PREFIX}/asyncsend_v2", {"userid_list": "u0001", "msg": oapi.text_msg})
     assert body["errcode"] == 41011
 
 
 def test_unknown_agent_id_is_40056(oapi):
     body = oapi.post(
-        f"{PREFIX}/asyncsend_v2", {"agent_id": 42, "userid_list": "u0001", "msg": TEXT_MSG}
+        f"{PREFIX}/asyncsend_v2", {"agent_id": 42, "userid_list": "u0001", "msg": oapi.text_msg}
     )
     assert body["errcode"] == 40056
 
