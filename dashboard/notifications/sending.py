@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -252,7 +253,10 @@ def deliver(send_id: int) -> str:
         if send.state == "paused" and send.control != CANCEL:
             return PAUSED  # a stray task of a paused send: only resume() sends it on
         client = get_client(corpid=send.corpid)
-        outcome = deliver_batches(send, client, checkpoint=lambda: _checkpoint(send, holder))
+        renewed = [time.monotonic()]
+        outcome = deliver_batches(
+            send, client, checkpoint=lambda: _checkpoint(send, holder, renewed)
+        )
     finally:
         db.session.rollback()
         release(send_id, holder)
@@ -263,8 +267,12 @@ def deliver(send_id: int) -> str:
     return outcome
 
 
-def _checkpoint(send: Send, holder: str) -> str | None:
-    """Before each batch: what stops the delivery here (cancel, pause, shutdown), or None."""
+def _checkpoint(send: Send, holder: str, renewed: list[float]) -> str | None:
+    """Before each batch: what stops the delivery here (cancel, pause, shutdown), or None.
+
+    The claim is renewed once a tenth of its time has passed (not at every batch: one
+    commit less per call), long before it could run out.
+    """
     db.session.refresh(send, ["control"])
     if send.control == CANCEL:
         return CANCEL
@@ -272,8 +280,10 @@ def _checkpoint(send: Send, holder: str) -> str | None:
         return PAUSE
     if shutting_down():
         return STOPPED
-    if not claim(send.id, holder):  # renewing failed: someone took it over
-        return BUSY
+    if time.monotonic() - renewed[0] > claim_seconds() / 10:
+        if not claim(send.id, holder):  # renewing failed: someone took it over
+            return BUSY
+        renewed[0] = time.monotonic()
     return None
 
 
