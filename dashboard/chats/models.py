@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dashboard.attempts import Attempt
 from dashboard.auth.models import utcnow
+from dashboard.composer.message import message_summary
 from dashboard.extensions import db
 
 
@@ -56,20 +57,7 @@ class ChatMessage(Attempt, db.Model):
     @property
     def summary(self) -> str:
         """A one-line description of the message for lists."""
-        body = self.msg.get(self.msgtype) if isinstance(self.msg, dict) else None
-        if not isinstance(body, dict):
-            return ""
-        for key in ("content", "title", "text", "markdown", "media_id"):
-            value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:80]
-        inner = body.get("body")
-        if isinstance(inner, dict):
-            for key in ("title", "content"):
-                value = inner.get(key)
-                if isinstance(value, str) and value.strip():
-                    return value.strip()[:80]
-        return ""
+        return message_summary(self.msg, self.msgtype)
 
     def __repr__(self) -> str:
         return f"<ChatMessage {self.id} {self.chatid} {self.msgtype}>"

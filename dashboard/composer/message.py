@@ -62,6 +62,30 @@ def parse_form_rows(text: str | None) -> list[dict[str, str]]:
     return rows
 
 
+def message_summary(msg: Any, msgtype: str | None = None) -> str:
+    """A one-line description of a sent ``msg`` for lists (at most 80 characters).
+
+    The text, title or markdown of the message, else an OA body's title or content,
+    else the media_id; "" when there is nothing to show.
+    """
+    if not isinstance(msg, Mapping):
+        return ""
+    body = msg.get(msgtype or msg.get("msgtype"))
+    if not isinstance(body, Mapping):
+        return ""
+    for key in ("content", "title", "text", "markdown", "media_id"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:80]
+    inner = body.get("body")
+    if isinstance(inner, Mapping):
+        for key in ("title", "content"):
+            value = inner.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:80]
+    return ""
+
+
 def _drop_empty(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v not in (None, "", [], {})}
 

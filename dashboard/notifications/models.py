@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.attempts import Attempt
+from dashboard.composer.message import message_summary
 from dashboard.extensions import db
 
 SEND_STATES = (
@@ -113,14 +114,7 @@ class Send(db.Model):
     @property
     def summary(self) -> str:
         """A short plain-text line of the message, for lists."""
-        msg = self.msg
-        body = msg.get(self.msgtype) or {}
-        for key in ("content", "title", "text", "markdown"):
-            if isinstance(body.get(key), str) and body[key].strip():
-                return body[key].strip()[:80]
-        if isinstance(body.get("body"), dict):
-            return str(body["body"].get("title") or body["body"].get("content") or "")[:80]
-        return body.get("media_id", "") if isinstance(body.get("media_id"), str) else ""
+        return message_summary(self.msg, self.msgtype)
 
     def __repr__(self) -> str:
         return f"<Send {self.id} {self.state}>"

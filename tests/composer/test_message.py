@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.composer.fields import MSGTYPE_CHOICES, msgtype_label
-from dashboard.composer.message import build_msg, parse_buttons, parse_form_rows
+from dashboard.composer.message import build_msg, message_summary, parse_buttons, parse_form_rows
 from dashboard.dingtalk.messages import MSG_TYPES, validate_msg
 
 CASES = [
@@ -166,3 +166,21 @@ def test_msgtype_label_in_chinese_and_unknown_types_as_they_are(app) -> None:
     with app.test_request_context("/"):
         assert msgtype_label("action_card") == "卡片"
         assert msgtype_label("sampleText") == "sampleText"
+
+
+@pytest.mark.parametrize(
+    ("msg", "expected"),
+    [
+        ({"msgtype": "text", "text": {"content": "  你好\n世界 "}}, "你好\n世界"),
+        ({"msgtype": "markdown", "markdown": {"title": "周报", "text": "# x"}}, "周报"),
+        ({"msgtype": "action_card", "action_card": {"title": " ", "markdown": "**批**"}}, "**批**"),
+        ({"msgtype": "oa", "oa": {"head": {"text": "头"}, "body": {"title": " ", "content": "内容"}}}, "内容"),
+        ({"msgtype": "voice", "voice": {"media_id": "@lA", "duration": "7"}}, "@lA"),
+        ({"msgtype": "text", "text": {"content": "长" * 100}}, "长" * 80),
+        ({"msgtype": "file", "file": {}}, ""),
+        ({"msgtype": "text"}, ""),
+        (None, ""),
+    ],
+)  # fmt: skip
+def test_message_summary_is_one_line_for_lists(msg, expected) -> None:
+    assert message_summary(msg, (msg or {}).get("msgtype")) == expected
