@@ -1,4 +1,4 @@
-"""Work notices on the queue with real processes: a consumer killed (SIGKILL) or stopped
+"""Work notices on the queue with real processes, on SQLite and on Redis: a consumer killed (SIGKILL) or stopped
 (SIGTERM) mid-send, then started again, against the sandbox slowed down by its latency
 fault. Every batch is on the wire exactly once, every recipient reached once; the batch
 on the wire when the consumer died is ``unknown`` and never sent again."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import time
+import uuid
 from collections import Counter
 
 import pytest
@@ -22,10 +23,22 @@ BATCH = 2  # 20 batches
 LATENCY = 0.3  # seconds per asyncsend_v2 call
 
 
-def sandbox_env(tmp_path, emulator) -> dict[str, str]:
+STORES = ["sqlite", pytest.param("redis", marks=pytest.mark.deploy)]
+
+
+@pytest.fixture(params=STORES)
+def store(request) -> tuple[str, str]:
+    """The queue's store (SQLite, embedded; or Redis under this run's key prefix)."""
+    if request.param == "redis":
+        return "redis", f"{request.getfixturevalue('redis_prefix')}{uuid.uuid4().hex[:6]}:"
+    return "sqlite", ""
+
+
+def sandbox_env(tmp_path, emulator, store: tuple[str, str] = ("sqlite", "")) -> dict[str, str]:
     return queue_env(
         tmp_path,
-        "sqlite",
+        store[0],
+        store[1],
         DINGTALK_API_BASE=emulator.base_url,
         DINGTALK_APP_KEY=emulator.app_key,
         DINGTALK_APP_SECRET=emulator.app_secret,
@@ -88,9 +101,9 @@ def slow_sandbox(emulator):
 
 
 def test_sigkill_mid_send_resumes_after_restart_and_no_batch_goes_out_twice(
-    tmp_path, slow_sandbox, start_worker
+    tmp_path, slow_sandbox, start_worker, store
 ):
-    env = sandbox_env(tmp_path, slow_sandbox)
+    env = sandbox_env(tmp_path, slow_sandbox, store)
     web = web_app(env)
     send_id = queue_send(web, "kill -9 test")
     assert slow_sandbox.stats()["calls"].get(ASYNCSEND, 0) == 0  # queued, not sent
@@ -136,9 +149,9 @@ def test_sigkill_mid_send_resumes_after_restart_and_no_batch_goes_out_twice(
 
 
 def test_sigterm_mid_send_finishes_the_call_then_the_rest_goes_out_after_restart(
-    tmp_path, slow_sandbox, start_worker
+    tmp_path, slow_sandbox, start_worker, store
 ):
-    env = sandbox_env(tmp_path, slow_sandbox)
+    env = sandbox_env(tmp_path, slow_sandbox, store)
     web = web_app(env)
     send_id = queue_send(web, "sigterm test")
     worker = start_worker(env)
