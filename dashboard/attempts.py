@@ -35,7 +35,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dashboard.dingtalk.errors import (
@@ -47,6 +47,8 @@ from dashboard.dingtalk.errors import (
     Throttled,
     TokenError,
     TransportError,
+    error_from_record,
+    error_record,
 )
 from dashboard.extensions import db
 
@@ -71,6 +73,9 @@ class Attempt:
     errmsg: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(String(32))
     request_id: Mapped[str | None] = mapped_column(String(64))
+    #: DingTalk's answer as it came (errcode 88 with its sub_code; or the kind of failure
+    #: and HTTP status), redacted: a reply made later rebuilds the same typed error.
+    error_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: Set (and committed) just before the request goes out.
     attempted_at: Mapped[datetime | None]
     #: When the answer, or its absence, was recorded.
@@ -96,6 +101,7 @@ class Attempt:
         self.attempted_at = utcnow()
         self.finished_at = None
         self.errcode = self.errmsg = self.reason = self.request_id = None
+        self.error_detail = None
 
     def succeed(self, reply: dict[str, Any]) -> None:
         """DingTalk answered errcode 0."""
@@ -115,9 +121,17 @@ class Attempt:
         self.errmsg = decoded_errmsg(error)
         self.reason = reason if reason is not None else failure_reason(error)
         self.request_id = _text(error.request_id, 64)
+        self.error_detail = error_record(error)
         self.finished_at = utcnow()
         self.dingtalk_error = error
         error.record = self
+
+    def recorded_error(self) -> DingTalkError | None:
+        """The error DingTalk answered this call with: kept from this process, or rebuilt."""
+        kept = getattr(self, "dingtalk_error", None)
+        if kept is not None:
+            return kept
+        return error_from_record(self.error_detail) if self.error_detail else None
 
     def refuse(self, error: InvalidMessage) -> None:
         """The client refused the call before sending anything."""

@@ -87,6 +87,11 @@ class Config:
     CACHE_DEFAULT_TIMEOUT = _env_int("CACHE_DEFAULT_TIMEOUT", 300)
     CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 5000)
     DIRECTORY_SNAPSHOT_TTL = _env_int("DIRECTORY_SNAPSHOT_TTL", 3600)
+    #: Seconds a directory read (pages, and the JSON API's reads) is reused; unset = the
+    #: snapshot's lifetime, 0 = every read reaches DingTalk.
+    DIRECTORY_DETAIL_TTL = (
+        _env_int("DIRECTORY_DETAIL_TTL", 0) if _env("DIRECTORY_DETAIL_TTL") else None
+    )
 
     # Delivery queue (Huey), consumed by the Procfile's `worker:` process. Unset: the
     # cache's Redis when the cache is Redis (keys under CACHE_KEY_PREFIX), else

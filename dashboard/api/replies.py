@@ -160,11 +160,11 @@ def work_notice_reply(send: Any) -> dict[str, Any]:
 def _original_error(send: Any) -> DingTalkError | None:
     """The error DingTalk answered this request's first failed batch with, if kept.
 
-    `dashboard.attempts.Attempt.fail` leaves it on the task (`dingtalk_error`) for
-    the request that made the call; otherwise it is rebuilt from the record.
+    `dashboard.attempts.Attempt.recorded_error`: kept on the task by the process that
+    made the call, else rebuilt from what the task recorded (`error_detail`).
     """
     for task in send.tasks:
-        error = getattr(task, "dingtalk_error", None)
+        error = task.recorded_error()
         if error is not None:
             return error
     return None

@@ -239,3 +239,50 @@ def _as_int(value: Any) -> int:
 
 def _as_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+# --- errors on record -------------------------------------------------------------------
+
+_TRANSPORT_KINDS: dict[str, type[TransportError]] = {
+    "timeout": RequestTimeout,
+    "http_status": HTTPStatusError,
+    "invalid_response": InvalidResponse,
+    "transport": TransportError,
+}
+
+
+def error_record(error: DingTalkError) -> dict[str, Any]:
+    """What DingTalk answered, as plain data to store beside an attempt (already redacted).
+
+    An envelope keeps its wire fields (errcode 88 with its sub_code as it came); a
+    failure without one keeps its kind and HTTP status. ``error_from_record``
+    rebuilds the same typed error, so a reply made later (another process, after
+    the queue delivered) answers as the call itself would have.
+    """
+    if isinstance(error, ApiError):
+        fields = ("errcode", "errmsg", "sub_code", "sub_msg", "request_id")
+        return {"envelope": {name: getattr(error, name) for name in fields}, "path": error.path}
+    kind = "transport"
+    for name, cls in _TRANSPORT_KINDS.items():
+        if type(error) is cls:
+            kind = name
+    return {
+        "kind": kind,
+        "status_code": getattr(error, "status_code", None),
+        "outcome_unknown": bool(getattr(error, "outcome_unknown", False)),
+        "message": error.message,
+        "path": error.path,
+    }
+
+
+def error_from_record(record: Mapping[str, Any]) -> DingTalkError:
+    """The typed error ``error_record`` stored."""
+    path = record.get("path")
+    envelope = record.get("envelope")
+    if isinstance(envelope, Mapping):
+        return error_from_body(envelope, path)
+    cls = _TRANSPORT_KINDS.get(str(record.get("kind")), TransportError)
+    kw: dict[str, Any] = {"status_code": record.get("status_code"), "path": path}
+    if cls is RequestTimeout:
+        kw["outcome_unknown"] = bool(record.get("outcome_unknown"))
+    return cls(str(record.get("message") or ""), **kw)

@@ -181,6 +181,7 @@ def dashboard_env(sandbox_url: str, pg: str, prefix: str, **extra: str) -> dict[
         RATELIMIT_STORAGE_URI=REDIS_URL,
         RATELIMIT_KEY_PREFIX=f"{prefix}limiter",
         API_RATE_LIMIT="100000 per minute",
+        DIRECTORY_DETAIL_TTL="0",  # every API read reaches the sandbox: the counts tell
         DINGTALK_API_BASE=sandbox_url,
         DINGTALK_APP_KEY=control.app_key,
         DINGTALK_APP_SECRET=control.app_secret,

@@ -23,7 +23,10 @@ BURST = 400
 @pytest.fixture(scope="module")
 def gunicorn_default_limit(deploy_env, delivery_worker, tmp_path_factory):
     """4 workers with API_RATE_LIMIT unset: the shipped default ceiling."""
-    env = {k: v for k, v in deploy_env.items() if k != "API_RATE_LIMIT"}
+    # The shipped defaults: no API ceiling set, directory reads cached.
+    env = {
+        k: v for k, v in deploy_env.items() if k not in ("API_RATE_LIMIT", "DIRECTORY_DETAIL_TTL")
+    }
     server = start_gunicorn(env, tmp_path_factory.mktemp("gunicorn-default-limit"))
     yield server
     stop(server.proc, signal.SIGINT)

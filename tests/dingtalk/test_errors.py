@@ -140,3 +140,28 @@ def test_str_and_repr_never_show_secrets() -> None:
         for secret in ("S3cr3tValue", "C0rpS3cret", "T0kenValue123", "SiGnAtUrE"):
             assert secret not in text
     assert "appsecret=***" in str(error)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.error_from_body(
+            {"errcode": 88, "sub_code": "60011", "errmsg": "no", "sub_msg": "没有权限"}, "/p"
+        ),
+        errors.error_from_body({"errcode": 90018, "errmsg": "busy"}, "/p"),
+        errors.HTTPStatusError("HTTP 500", status_code=500, path="/p"),
+        errors.InvalidResponse("a page", path="/p"),
+        errors.RequestTimeout("late", outcome_unknown=True, path="/p"),
+    ],
+    ids=["88+sub_code", "throttled", "http_500", "page", "timeout"],
+)
+def test_an_error_on_record_is_rebuilt_as_the_same_typed_error(error):
+    import json
+
+    stored = json.loads(json.dumps(errors.error_record(error)))  # as a JSON column keeps it
+    rebuilt = errors.error_from_record(stored)
+    assert type(rebuilt) is type(error)
+    for name in ("errcode", "sub_code", "sub_msg", "request_id", "path", "code"):
+        assert getattr(rebuilt, name, None) == getattr(error, name, None), name
+    assert getattr(rebuilt, "status_code", None) == getattr(error, "status_code", None)
+    assert getattr(rebuilt, "outcome_unknown", False) == getattr(error, "outcome_unknown", False)
