@@ -28,17 +28,24 @@ def deliver_send(send_id: int):
     return deliver(send_id)
 
 
-def deliver_later(send_id: int, delay: float) -> None:
-    """Queue ``deliver_send(send_id)`` to run in ``delay`` seconds (Huey's schedule).
+@task
+def recall_send(send_id: int):
+    """Make the recorded, not yet started recall attempts of ``send_id``
+    (``dashboard.notifications.sending.run_recalls``)."""
+    from dashboard.notifications.sending import run_recalls
+
+    return run_recalls(send_id)
+
+
+def deliver_later(send_id: int, delay: float, task: str = "deliver_send") -> None:
+    """Queue ``task(send_id)`` (``deliver_send``, ``recall_send``) to run in ``delay`` seconds (Huey's schedule).
 
     For a send another consumer holds: should that one die, its claim runs out and
     this run takes over. Immediate mode has no schedule: nothing is queued.
     """
     if current_app.config.get("DELIVERY_IMMEDIATE"):
         return
-    _queue_of(current_app).task_wrapper(deliver_send.task_name).schedule(
-        args=(send_id,), delay=delay
-    )
+    _queue_of(current_app).task_wrapper(task).schedule(args=(send_id,), delay=delay)
 
 
 @task

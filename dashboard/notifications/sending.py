@@ -415,27 +415,66 @@ def find_by_nonce(nonce: str, sender: str) -> Send | None:
 
 
 def recall(send: Send, user: str) -> list[Recall]:
-    """Recall every accepted task of a send (last 24 hours only); each attempt is recorded."""
+    """Recall every accepted task of a send (last 24 hours only), through the queue.
+
+    One Recall attempt per task is recorded (never started), committed, and the queue's
+    ``recall_send`` makes the calls (:func:`run_recalls`). Returns the attempts as the
+    caller may show them: in immediate mode they have their outcome, else they are
+    still ``pending`` (queued).
+    """
     if not send.within_result_window:
         raise InvalidMessage("send", _("Only notifications of the last 24 hours can be recalled."))
+    if is_unsettled(send):
+        raise InvalidMessage("send", _("This notification is still being sent: cancel it first."))
     tasks = [t for t in send.tasks if t.task_id is not None and t.recalled_at is None]
     if not tasks:
         raise InvalidMessage("send", _("This notification has nothing left to recall."))
-    client = get_client(corpid=send.corpid)
-    attempts = []
-    for task in tasks:
-        attempt = Recall(send=send, task_id=task.task_id, user=user)
-        attempts.append(attempt)
-        _recall_task(client, task, attempt)
-    if all(t.recalled_at for t in send.tasks if t.task_id is not None):
-        send.state = "recalled"
-        send.recalled_at = utcnow()
+    get_client(corpid=send.corpid)  # no client, nothing recorded
+    attempts = [Recall(send=send, task_id=task.task_id, user=user) for task in tasks]
+    db.session.add_all(attempts)
     db.session.commit()
-    audit.info(
-        "send %s recall by %s: %d of %d tasks recalled",
-        send.id, user, sum(a.ok for a in attempts), len(attempts),
-    )  # fmt: skip
-    return attempts
+    ids, send_id = [a.id for a in attempts], send.id
+    from dashboard.delivery.tasks import recall_send
+
+    recall_send.enqueue(send_id)
+    db.session.expire_all()
+    return [db.session.get(Recall, i) for i in ids]
+
+
+def run_recalls(send_id: int) -> str:
+    """The queue's task: make the send's recall attempts not yet started (one run at a time)."""
+    from dashboard.delivery.tasks import deliver_later
+
+    send = db.session.get(Send, send_id)
+    if send is None:
+        return GONE
+    holder = worker_identity()
+    if not claim(send_id, holder):
+        deliver_later(send_id, claim_seconds() + 1, task="recall_send")
+        return BUSY
+    try:
+        db.session.refresh(send)
+        by_task_id = {t.task_id: t for t in send.tasks if t.task_id is not None}
+        attempts = [a for a in send.recalls if a.state == PENDING]
+        client = get_client(corpid=send.corpid) if attempts else None
+        for attempt in attempts:
+            if attempt.interrupted:
+                attempt.give_up()
+                db.session.commit()
+            elif attempt.may_send:
+                _recall_task(client, by_task_id[attempt.task_id], attempt)
+        if by_task_id and all(t.recalled_at for t in by_task_id.values()):
+            send.state = "recalled"
+            send.recalled_at = send.recalled_at or utcnow()
+        db.session.commit()
+        audit.info(
+            "send %s recall: %d of %d attempts recalled",
+            send.id, sum(a.ok for a in attempts), len(attempts),
+        )  # fmt: skip
+    finally:
+        db.session.rollback()
+        release(send_id, holder)
+    return FINISHED
 
 
 # --- what an admin asks of a send in progress ---------------------------------------------
@@ -536,12 +575,17 @@ def unfinished_send_ids() -> list[int]:
 
 def resume_unfinished() -> list[int]:
     """Queue every unfinished send again (a consumer's one scan at start); returns their ids."""
-    from dashboard.delivery.tasks import deliver_send
+    from dashboard.delivery.tasks import deliver_send, recall_send
 
     release_dead_claims()
     ids = unfinished_send_ids()
     for send_id in ids:
         deliver_send.enqueue(send_id)
+    recalls = db.session.execute(
+        db.select(Recall.send_id).where(Recall.state == PENDING).distinct()
+    ).scalars()
+    for send_id in recalls:
+        recall_send.enqueue(send_id)
     if ids:
         audit.info("re-queued %d unfinished sends: %s", len(ids), ids)
     return ids

@@ -444,7 +444,9 @@ def recall(send_id: int):
         flash(exc.reason, "warning")
         return redirect(url_for(".detail", send_id=send.id))
     failed = [a for a in attempts if not a.ok]
-    if failed:
+    if any(a.state == "pending" for a in attempts):
+        flash(_("The recall is queued: it is made in the background."), "info")
+    elif failed:
         flash(
             _(
                 "%(ok)d of %(total)d tasks recalled; DingTalk refused the rest: %(error)s",

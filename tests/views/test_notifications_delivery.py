@@ -227,3 +227,32 @@ def test_a_stray_task_of_a_paused_send_sends_nothing(signed_in, sandbox, no_cons
     signed_in.post(f"/notifications/{send.id}/pause")
     assert sending.deliver(send.id) == sending.PAUSED  # e.g. queued twice before the pause
     assert calls(sandbox) == 0 and the_send().state == "paused"
+
+
+def test_a_recall_goes_through_the_queue(signed_in, sandbox, monkeypatch):
+    compose(signed_in, "rc")
+    send = the_send()
+    assert send.state == "submitted"
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.recall_send, "enqueue", queued.append)
+    page = signed_in.post(f"/notifications/{send.id}/recall", follow_redirects=True)
+    assert "撤回已排队" in page.get_data(as_text=True) and queued == [send.id]
+    send = the_send()
+    assert [a.state for a in send.recalls] == ["pending"] * 3 and send.state == "submitted"
+    assert sandbox.stats()["calls"].get("/topapi/message/corpconversation/recall", 0) == 0
+    assert sending.resume_unfinished() == []  # no send to deliver ...
+    assert queued == [send.id, send.id]  # ... but its recall is queued again at start
+    assert sending.run_recalls(send.id) == sending.FINISHED
+    send = the_send()
+    assert [a.state for a in send.recalls] == ["done"] * 3 and send.state == "recalled"
+    assert sandbox.stats()["calls"]["/topapi/message/corpconversation/recall"] == 3
+    sending.run_recalls(send.id)  # a duplicate task calls nothing
+    assert sandbox.stats()["calls"]["/topapi/message/corpconversation/recall"] == 3
+
+
+def test_a_send_still_going_out_cannot_be_recalled(signed_in, sandbox, no_consumer):
+    compose(signed_in, "rq")
+    send = the_send()
+    page = signed_in.post(f"/notifications/{send.id}/recall", follow_redirects=True)
+    assert "这条通知仍在发送中：请先取消发送。" in page.get_data(as_text=True)
+    assert the_send().recalls == []
