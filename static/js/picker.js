@@ -20,8 +20,11 @@
       return {};
     }
   })();
+  // Without the page's configuration the textareas stay as they are (no second copy
+  // of the separators or of the words here).
+  const ready = Boolean(config.separators && config.strings);
   const strings = config.strings || {};
-  const separators = new RegExp(config.separators || "[,\uff0c;\uff1b\u3001\\s]+");
+  const separators = ready ? new RegExp(config.separators) : null;
   const t = (key, values) =>
     String(strings[key] || "").replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? values[name] : whole));
   let counter = 0;
@@ -291,6 +294,7 @@
   }
 
   function init(root) {
+    if (!ready) return;
     (root || document).querySelectorAll("textarea[data-picker]").forEach((textarea) => {
       if (!textarea.dataset.pickerReady) Picker(textarea);
     });

@@ -206,8 +206,33 @@ def test_the_pickers_words_come_from_the_catalogs_and_their_separators_from_the_
     assert words["selected"] == "Selected: {name}"
 
 
-def test_picker_js_has_no_words_of_its_own():
-    source = (Path(__file__).resolve().parents[2] / "static/js/picker.js").read_text()
-    code = re.sub(r"//[^\n]*", "", source)  # comments may be in English
-    assert not re.search(r"[\u4e00-\u9fff]", code)
-    assert not re.search(r'"[A-Z][a-z]+ [a-z]+', code), "an English sentence in picker.js"
+STATIC_JS = Path(__file__).resolve().parents[2] / "static/js"
+#: What a script shows a person: text, placeholders, labels and titles.
+SHOWN = re.compile(
+    r"""(?:\.(?:textContent|innerText|placeholder|title|alt)\s*=\s*"""
+    r"""|setAttribute\(\s*["'](?:aria-label|title|placeholder|alt)["']\s*,\s*)(["'`])"""
+)
+
+
+def script_code(name: str) -> str:
+    """The script without its comments (comments may be in English)."""
+    source = (STATIC_JS / name).read_text()
+    return re.sub(r"/\*.*?\*/", "", re.sub(r"(?m)^\s*//[^\n]*|\s//[^\n]*", "", source), flags=re.S)
+
+
+@pytest.mark.parametrize("name", ["picker.js", "tree.js"])
+def test_the_directory_scripts_have_no_words_of_their_own(name):
+    """Every word they show comes from the page (the catalogs), in the UI language."""
+    code = script_code(name)
+    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", code)
+    assert not re.search(r"\\u(?:3001|ff0c|ff1b)", code, re.I), "a copy of the separators"
+    assert not SHOWN.search(code), f"a literal shown to the user in {name}"
+    assert not re.search(r"""["'`][A-Z][a-z]+ [a-z]+""", code), f"an English sentence in {name}"
+
+
+def test_tree_js_inserts_the_servers_nodes_instead_of_building_its_own():
+    """A department node exists once, in directory/_tree_node.html (its JS copy had drifted
+    to "1 people"): tree.js makes no links, toggles or badges, only a status line."""
+    code = script_code("tree.js")
+    assert set(re.findall(r"""createElement\(\s*["'](\w+)["']""", code)) <= {"li"}
+    assert not re.search(r"""className\s*=\s*["'`][^"'`]*tree-(?:node|link|toggle)""", code)

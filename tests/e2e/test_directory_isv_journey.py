@@ -1,0 +1,44 @@
+"""The recipient picker in ISV mode, in Chromium: before a company is chosen it says so."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.sandbox.isv import DEMO_CORP_A as CORP_A
+from dashboard.sandbox.isv import DEMO_CORP_B as CORP_B
+
+
+@pytest.fixture
+def app(make_isv_app):
+    """The dashboard in ISV mode with the sandbox's two companies, none chosen yet."""
+    return make_isv_app(CORP_A, CORP_B)
+
+
+def sign_in(page) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", "admin-password")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def test_the_picker_asks_for_a_company_then_searches_it(page):
+    sign_in(page)
+    page.goto("/notifications/new")
+    box = page.locator("textarea[name=userid_list] + .picker .picker-input")
+    suggestions = page.locator("textarea[name=userid_list] + .picker .picker-suggestions")
+    box.click()
+    box.press_sequentially("u0001")
+    expect(suggestions).to_contain_text("请先在切换器中选择企业。")
+    expect(suggestions).not_to_contain_text("搜索失败")
+
+    page.click("#company-switcher-button")
+    page.click(f'#company-switcher button[data-corpid="{CORP_A}"]')
+    expect(page.locator("#company-switcher-button")).to_contain_text("云帆科技")
+    page.goto("/notifications/new")
+    box.click()
+    box.press_sequentially("u0001")
+    expect(
+        page.locator("textarea[name=userid_list] + .picker .picker-option").first
+    ).to_contain_text("u0001")
