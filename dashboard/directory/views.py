@@ -24,6 +24,7 @@ from dashboard.services.dingtalk import NoCompanySelected
 SEARCH_TYPES = ("users", "depts")
 SEARCH_LIMIT_MAX = 50
 USERID_PATTERN = re.compile(r"^[\w.@+\-]{1,64}$")
+NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits: "²" is a digit to str.isdigit, not to int()
 
 
 def _no_company():
@@ -163,7 +164,7 @@ def search():
         t.strip() for t in request.args.get("types", ",".join(SEARCH_TYPES)).split(",") if t.strip()
     ]
     limit_text = request.args.get("limit", "20").strip()
-    limit = int(limit_text) if limit_text.isdigit() else None
+    limit = int(limit_text) if NUMBER.fullmatch(limit_text) else None
     if len(query) > MAX_QUERY_LENGTH:
         return jsonify(
             error=_(
@@ -196,12 +197,12 @@ def names():
     except NoCompanySelected:
         return _no_company()
     users = parse_userids(request.args.get("users", ""))[:500]
-    depts = parse_userids(request.args.get("depts", ""))[:500]
+    depts = [d for d in parse_userids(request.args.get("depts", "")) if NUMBER.fullmatch(d)]
     return jsonify(
         users={u: snapshot.user_name(u) for u in users if snapshot and snapshot.user_name(u)},
         depts={
             d: snapshot.dept_name(int(d), ui_locale())
-            for d in depts
-            if snapshot and d.isdigit() and snapshot.dept_name(int(d))
+            for d in depts[:500]
+            if snapshot and snapshot.dept_name(int(d))
         },
     )

@@ -216,6 +216,7 @@ def test_search_types_and_limit(signed_in):
         {"q": "a", "limit": 0},
         {"q": "a", "limit": 51},
         {"q": "a", "limit": "many"},
+        {"q": "a", "limit": "²"},  # a digit to str.isdigit, not a number to int()
     ],
 )
 def test_bad_search_input_is_a_clear_json_error(signed_in, params):
@@ -227,6 +228,12 @@ def test_bad_search_input_is_a_clear_json_error(signed_in, params):
 def test_names_for_the_pickers(signed_in):
     reply = signed_in.get("/directory/names?users=boss01,ghost&depts=2,x,999").get_json()
     assert reply == {"users": {"boss01": "周建华"}, "depts": {"2": "研发中心"}}
+
+
+def test_names_skip_what_is_not_a_department_id(signed_in):
+    response = signed_in.get("/directory/names", query_string={"depts": "²、2；٣,-1"})
+    assert response.status_code == 200
+    assert response.get_json() == {"users": {}, "depts": {"2": "研发中心"}}
 
 
 def test_name_filters_read_only_the_cache(app, sandbox):
