@@ -99,6 +99,9 @@ class Config:
     DELIVERY_QUEUE_URL = _env("DELIVERY_QUEUE_URL")
     DELIVERY_IMMEDIATE = _env_bool("DELIVERY_IMMEDIATE", False)
     DELIVERY_WORKERS = _env_int("DELIVERY_WORKERS", 2)  # threads of one worker process
+    #: Seconds a consumer's claim on a send holds unless renewed (a dead consumer's send
+    #: is taken over after it).
+    DELIVERY_CLAIM_SECONDS = _env_int("DELIVERY_CLAIM_SECONDS", 180)
 
     # Sign-in and the API
     DASHBOARD_ADMIN_USERNAME = _env("DASHBOARD_ADMIN_USERNAME")
