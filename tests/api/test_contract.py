@@ -29,9 +29,19 @@ def test_absurdly_nested_json_is_a_400_not_a_500(api, sandbox):
 
 def test_a_huge_body_is_a_413_json_without_a_dingtalk_call(api, sandbox):
     before = sandbox.stats()["total"]
-    response = post_raw(api, json.dumps({"id": 1, "padding": "x" * 2_000_000}))
+    response = post_raw(api, json.dumps({"id": 1, "padding": "x" * 9_000_000}))
     assert response.status_code == 413
     assert response.get_json()["success"] is False and response.get_json()["msg"]
+    assert sandbox.stats()["total"] == before
+
+
+def test_a_send_to_100000_userids_is_read_not_refused_as_too_large(api, sandbox):
+    userids = ",".join(f"user{n:06d}" for n in range(100_000))  # about 1.2 MB
+    before = sandbox.stats()["total"]
+    # No msg: the body is read and answered with the missing field (nothing is sent).
+    response = api("asyncsend_v2", {"userid_list": userids})
+    assert response.status_code == 400, response.get_data(as_text=True)[:200]
+    assert "msg" in response.get_json()["msg"]
     assert sandbox.stats()["total"] == before
 
 
