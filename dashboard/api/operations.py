@@ -8,23 +8,20 @@ page are all generated from this table, so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Mapping
+from importlib import import_module
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dashboard.api import sends
-from dashboard.api.auth import ApiPrincipal
 from dashboard.api.fields import INT64_MAX, Field, FieldError, is_missing
 from dashboard.api.models import SCOPE_READ, SCOPE_SEND
+from dashboard.api.operation import CallContext, Operation
 from dashboard.api.replies import SEND_FAILED, ApiReply, failure, work_notice_reply
 from dashboard.chats import service as chats
-from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk.api.users import LISTBYPAGE_ORDERS
-from dashboard.directory.snapshot import cached_answer
 from dashboard.notifications.sending import send_work_notice
 
 LANGS = ("zh_CN", "en_US")
@@ -32,80 +29,6 @@ LANGS = ("zh_CN", "en_US")
 API_SOURCE = "api"
 RECIPIENTS_MESSAGE = "userid_list,dept_id_list, to_all_user必须有一个不能为空"
 OWNER_NOT_MEMBER_MESSAGE = "群主必须为群成员"
-
-
-@dataclass
-class CallContext:
-    """What an operation's call needs: the principal, and the client (made on first use)."""
-
-    principal: ApiPrincipal
-    client_factory: Callable[[], DingTalkClient]
-
-    @cached_property
-    def client(self) -> DingTalkClient:
-        return self.client_factory()
-
-
-#: An operation's call answers DingTalk's body (200), or a whole reply (202, 404).
-Call = Callable[[CallContext, dict[str, Any]], "dict[str, Any] | ApiReply"]
-#: The key of a read the directory also caches: (kind, ident) of `cached_answer`, or None.
-CacheKey = Callable[[dict[str, Any]], "tuple[str, Any] | None"]
-
-
-@dataclass(frozen=True)
-class Operation:
-    name: str
-    summary: Any
-    oapi: str
-    scope: str
-    call: Call
-    fields: tuple[Field, ...] = ()
-    check: Callable[[dict[str, Any]], None] | None = None
-    example: Mapping[str, Any] = field(default_factory=dict)
-    #: The required-field test when it is more than "each required field": asyncsend_v2's recipients.
-    requires: Callable[[Mapping[str, Any]], None] | None = None
-    #: What became of the request when DingTalk answered no result (HTTP 500, a block page).
-    failure_note: Any = None
-    #: Reads the directory's pages cache too: answered from that cache within its lifetime
-    #: (the snapshot's, DIRECTORY_DETAIL_TTL), so repeated reads do not reach DingTalk.
-    cache_key: CacheKey | None = None
-    #: Replies beyond the common ones, for the OpenAPI: status -> (description, data schema).
-    replies: Mapping[str, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
-
-    def run(self, ctx: CallContext, args: dict[str, Any]) -> dict[str, Any] | ApiReply:
-        """Make the call, or answer it from the directory's cache of the same DingTalk read."""
-        key = self.cache_key(args) if self.cache_key is not None else None
-        if key is None:
-            return self.call(ctx, args)
-        return cached_answer(*key, lambda: self.call(ctx, args))
-
-    @property
-    def sends(self) -> bool:
-        return self.scope == SCOPE_SEND
-
-    def parse(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """The original's missing-field message first (in its order), then coercion and checks.
-
-        Missing fields are looked for before any value is coerced, so a body with
-        a missing field gets that field's message, as the original service (which
-        validated nothing else) gave it, whatever else is wrong. They are looked
-        for again after coercion, for values that hold nothing (`","` as a list).
-        """
-        self.require(payload)
-        values = {f.name: f.parse(payload.get(f.name)) for f in self.fields}
-        self.require(values)
-        if self.check is not None:
-            self.check(values)
-        return values
-
-    def require(self, values: Mapping[str, Any]) -> None:
-        """Raise the original message of the first missing required field."""
-        if self.requires is not None:
-            self.requires(values)
-            return
-        for f in self.fields:
-            if f.required and is_missing(values.get(f.name)):
-                raise FieldError(f.required)
 
 
 # --- calls ------------------------------------------------------------------------------
@@ -221,7 +144,7 @@ def _page_size(name: str = "size") -> Field:
     )
 
 
-OPERATION_LIST: tuple[Operation, ...] = (
+CLASSIC_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "asyncsend_v2",
         _l("Send a work notification (text) to users, departments or everyone."),
@@ -508,6 +431,14 @@ OPERATION_LIST: tuple[Operation, ...] = (
         ),
         replies={"200": (sends.STATUS_DESCRIPTION, sends.STATUS_SCHEMA)},
     ),
+)
+
+#: Modules of the areas built on the classic operations, each exporting `OPERATIONS`
+#: (a tuple of `Operation`): schedules, templates, robot messages, audit, ...
+AREA_MODULES: tuple[str, ...] = ()
+
+OPERATION_LIST = CLASSIC_OPERATIONS + tuple(
+    op for module in AREA_MODULES for op in import_module(module).OPERATIONS
 )
 
 OPERATIONS: dict[str, Operation] = {op.name: op for op in OPERATION_LIST}
