@@ -1,5 +1,11 @@
 """``DingTalkClient``: one ``_request()`` that injects the token, decodes the envelope,
 refreshes an expired token once, backs off on throttling and never re-sends a send.
+
+Every call, its token fetch, its waits for the rate budget, its retries and their
+backoff included, ends within ``call_deadline`` seconds (45 by default): a web
+request that calls DingTalk answers before gunicorn's worker timeout (68 s by
+default) whatever DingTalk or the budget does. A call refused by the rate governor
+(``BudgetWaitExceeded``) is not retried: it already waited as long as it could.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from .errors import (
     error_from_body,
     is_refreshable,
 )
-from .ratelimit import LocalRateLimiter, RateLimiter
+from .ratelimit import DEFAULT_RATE, BudgetWaitExceeded, LocalRateLimiter, RateLimiter
 from .redact import install_log_redaction, redact
 from .tokens import MemoryTokenStore, TokenStore
 
@@ -47,6 +53,9 @@ PER_SECOND_CODES = frozenset({90018, 90019})
 PER_MINUTE_CODES = frozenset({90005, 90006})
 #: "System busy": the doc says retry at most 3 times.
 SYSTEM_BUSY_RETRIES = 3
+#: Seconds one call may take in all (token fetch, budget waits, attempts, backoff): below
+#: gunicorn's worker timeout (68 s by default, never under 60 s).
+DEFAULT_CALL_DEADLINE = 45.0
 
 JSONDict = dict[str, Any]
 
@@ -107,6 +116,8 @@ class DingTalkClient:
         max_userid_list: int = 100,
         max_dept_id_list: int = 20,
         max_chat_members: int = 40,
+        call_deadline: float | None = DEFAULT_CALL_DEADLINE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app_key = app_key
         self._app_secret = app_secret
@@ -121,7 +132,7 @@ class DingTalkClient:
             token_store if token_store is not None else MemoryTokenStore()
         )
         self.rate_limiter: RateLimiter = (
-            rate_limiter if rate_limiter is not None else LocalRateLimiter(20, 1.0)
+            rate_limiter if rate_limiter is not None else LocalRateLimiter(DEFAULT_RATE, 1.0)
         )
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -131,8 +142,13 @@ class DingTalkClient:
         self.max_userid_list = max_userid_list
         self.max_dept_id_list = max_dept_id_list
         self.max_chat_members = max_chat_members
+        # Never shorter than one attempt's timeout: a call always gets its first attempt.
+        self.call_deadline = None if call_deadline is None else max(call_deadline, timeout)
         self._sleep = sleep
+        self._clock = clock
         self._random = random.Random()
+        #: The deadline of the call this thread is making (a token fetch inside it shares it).
+        self._local = threading.local()
 
         self.messages = WorkNoticeAPI(self)
         self.departments = DepartmentAPI(self)
@@ -241,7 +257,38 @@ class DingTalkClient:
         send: bool = False,
         with_token: bool = True,
     ) -> JSONDict:
-        """Call ``path`` with retries: token refresh once, throttling backoff, one GET retry."""
+        """Call ``path`` with retries: token refresh once, throttling backoff, one GET retry.
+
+        The whole call, a token fetch made for it included, ends by its deadline
+        (``call_deadline`` after the outermost call started).
+        """
+        if getattr(self._local, "deadline", None) is not None or self.call_deadline is None:
+            return self._request_within(method, path, params, body, send, with_token)
+        self._local.deadline = self._clock() + self.call_deadline
+        try:
+            return self._request_within(method, path, params, body, send, with_token)
+        finally:
+            self._local.deadline = None
+
+    def _remaining(self) -> float | None:
+        """Seconds left before this thread's call must end (None: no deadline)."""
+        deadline = getattr(self._local, "deadline", None)
+        return None if deadline is None else deadline - self._clock()
+
+    def _time_for(self, delay: float) -> bool:
+        """True when sleeping ``delay`` and one more attempt still fit before the deadline."""
+        remaining = self._remaining()
+        return remaining is None or delay + self.timeout <= remaining
+
+    def _request_within(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Mapping[str, Any] | None,
+        send: bool,
+        with_token: bool,
+    ) -> JSONDict:
         refreshed = False
         throttled = 0
         transport_retried = False
@@ -255,12 +302,12 @@ class DingTalkClient:
                     logger.info("%s rejected the token (code %s); refreshing once", path, exc.code)
                     self._renew_token(token)
                     continue
-                if isinstance(exc, Throttled):
+                if isinstance(exc, Throttled) and not isinstance(exc, BudgetWaitExceeded):
                     limit = self._throttle_retries(exc)
-                    if throttled >= limit:
+                    delay = self._throttle_delay(exc, throttled) if throttled < limit else 0.0
+                    if throttled >= limit or not self._time_for(delay):
                         exc.attempts = throttled + 1
                         raise
-                    delay = self._throttle_delay(exc, throttled)
                     throttled += 1
                     logger.info(
                         "%s throttled (code %s); retry %d/%d in %.2fs",
@@ -274,7 +321,7 @@ class DingTalkClient:
                     continue
                 raise
             except TransportError as exc:
-                if send or transport_retried or not exc.retryable:
+                if send or transport_retried or not exc.retryable or not self._time_for(0.0):
                     raise
                 transport_retried = True
                 logger.info("%s %s failed (%s); retrying once", method, path, type(exc).__name__)
@@ -325,7 +372,7 @@ class DingTalkClient:
         if body is not None:
             kwargs["data"] = json_body(body)
             kwargs["headers"] = {"Content-Type": JSON_CONTENT_TYPE}
-        self.rate_limiter.acquire(f"{self.app_id}:{path}")
+        self._acquire_budget(path)
         started = time.perf_counter()
         try:
             response = self.session.request(method, self.base_url + path, **kwargs)
@@ -349,6 +396,22 @@ class DingTalkClient:
             )
             raise error from None
         return self._decode(method, path, response, started, token)
+
+    def _acquire_budget(self, path: str) -> float:
+        """Wait for a slot in the shared budget, leaving the attempt its timeout before the
+        deadline; returns the seconds waited. Raises BudgetWaitExceeded (nothing sent)."""
+        remaining = self._remaining()
+        key = f"{self.app_id}:{path}"
+        if remaining is None:
+            return self.rate_limiter.acquire(key) or 0.0
+        if remaining < self.timeout:
+            raise BudgetWaitExceeded(
+                f"{path}: no time left for another attempt within {self.call_deadline:g}s; "
+                "not sent",
+                retry_after=1.0,
+                path=path,
+            )
+        return self.rate_limiter.acquire(key, within=remaining - self.timeout) or 0.0
 
     def _decode(
         self,
