@@ -399,6 +399,11 @@ def resend_unknown(send_id: int):
     """Send the same message again to the recipients whose delivery is unknown: a new send,
     behind the pre-send warnings (the same content to the same people today, mainly)."""
     send = _get_send(send_id)
+    # ISV: the new send (its warnings, its client, its record) is the send's own company's,
+    # whichever company the switcher shows now.
+    from dashboard.services.dingtalk import act_for_company
+
+    act_for_company(send.corpid)
     recipients = sending.unknown_recipients(send)
     if not any(recipients.values()):
         flash(_("No recipient of this notification has an unknown delivery."), "info")
