@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from dashboard.sandbox import admin, chats, contacts, isv, messages, tokens
+from dashboard.sandbox import admin, chats, contacts, isv, messages, tokens, v1
 from dashboard.sandbox.envelope import (
     bare_88_body,
     error_body,
@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(chats.bp)
     app.register_blueprint(isv.bp)
     app.register_blueprint(admin.bp, url_prefix=CONTROL_PREFIX)
+    v1.register(app)  # the v1.0 host (api.dingtalk.com) on the same port, by path
 
 
 def register_pipeline(app: Flask) -> None:
@@ -115,7 +116,7 @@ def is_control_path(path: str) -> bool:
 def before_oapi_call() -> Response | None:
     """Run the cross-cutting checks; a returned response short-circuits the view."""
     path = request.path
-    if is_control_path(path):
+    if is_control_path(path) or v1.handles(path):
         return None
     state = get_state()
     g.oapi_topapi = path.startswith("/topapi/")
@@ -152,7 +153,7 @@ def before_oapi_call() -> Response | None:
 def after_oapi_call(response: Response) -> Response:
     """Count errors and log method, path and errcode (never the query string)."""
     path = request.path
-    if is_control_path(path):
+    if is_control_path(path) or v1.handles(path):
         return response
     state = get_state()
     errcode = g.get("oapi_errcode")
@@ -237,6 +238,8 @@ def check_token(state: SandboxState, endpoint: Endpoint, params: Params) -> str 
         raise OapiError(MISSING_TOKEN)
     record = state.tokens.get(token)
     if record is None or record.revoked:
+        raise OapiError(INVALID_TOKEN)
+    if record.host != "oapi" and not state.settings.v1_cross_host_tokens:
         raise OapiError(INVALID_TOKEN)
     if record.expires_at <= state.clock.now():
         code = state.settings.expired_token_errcode

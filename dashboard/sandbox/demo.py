@@ -128,6 +128,10 @@ class Company:
         return next((u for u in self.users.values() if u.unionid == unionid), None)
 
 
+#: Departments whose own group chat has the internal app's robot as a member (the v1.0
+#: robot's group messages, dashboard/sandbox/v1/): 研发中心, 产品部 and 销售部.
+ROBOT_GROUP_DEPTS: tuple[int, ...] = (2, 3, 5)
+
 # (id, name, English name, parent, order, regular headcount, positions)
 _DEPARTMENTS: tuple[tuple[int, str, str, int | None, int, int, tuple[str, ...]], ...] = (
     (1, COMPANY_NAME, "Yunfan Technology", None, 0, 0, ()),

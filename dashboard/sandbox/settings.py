@@ -122,6 +122,55 @@ class SandboxSettings:
     isv_token_refetch_new: bool = True  # get_corp_token re-fetch returns a new token
     isv_old_token_valid: bool = True  # unverified: the previous ISV token keeps working
 
+    # The v1.0 host (shared/dingtalk-v1.md; dashboard/sandbox/v1/).
+    # §1.4 unverified: a /gettoken token works on v1.0 and a v1.0 token on oapi. Off: each
+    # host issues its own token and refuses the other's (InvalidAuthentication / 40014).
+    v1_cross_host_tokens: bool = True
+    v1_qps_limit: int = 20  # §9 standard edition, per (app, API) -> 403 QpsLimitForAppkeyAndApi
+    v1_qps_penalty: float = 1.0  # §9 "penalty ≈1 s": refused for this long after a breach
+    v1_qpm_limit: int = 0  # §9 value unverified (0 = off) -> QpmLimitForAppkeyAndApi
+    v1_qpm_status: int = 403  # §2.2 unverified
+    v1_global_limit: int = 0  # all apps on one API per v1_global_window -> QpsLimitForApi
+    v1_global_window: float = 1.0
+    v1_monthly_limit: int = 0  # §9 10 000 or 5 000, unverified (0 = off) -> ApiCountLimitForOrg
+    v1_retry_after: bool = False  # §2.3 unverified: no Retry-After header is documented
+    v1_invalid_version_status: int = 404  # §0.2 unverified: /v1.0/<no product>/... InvalidVersion
+    # Robot messages (§3, §4).
+    robot_user_ids_max: int = 20  # batchSend, readStatus receivers
+    robot_recall_keys_max: int = 20
+    robot_msg_param_max_bytes: int = 15000  # group: doc; 1:1 unverified, same value
+    robot_msg_param_strict: bool = True  # msgParam values must be strings, required keys present
+    robot_window_seconds: int = 86400  # read status and recall only within 24 h
+    robot_processing_seconds: float = 1.0  # sendStatus PROCESSING this long after a send
+    robot_send_status_values: tuple[str, ...] = ("SUCCESS", "PROCESSING", "RECALLED")  # unverified
+    robot_read_status_upper: bool = True  # READ/UNREAD (unverified casing); off: read/unread
+    robot_read_ratio: float = 0.8
+    robot_read_spread: float = 600.0
+    robot_user_minute_cap: int = 0  # unverified per-user cap (0 = off) -> flowControlledStaffIdList
+    robot_flow_control_code: str = ""  # unverified: e.g. "send.too.fast" answers 400 instead
+    robot_flow_controlled_users: tuple[str, ...] = ()  # always flow-controlled (tests)
+    robot_filtered_list: bool = False  # SDK-py's filteredStaffIdList in the batchSend reply
+    robot_unknown_key_code: str = "invalidParameter.processQueryKey.invalid"  # unverified
+    robot_oto_recall_failure: str = "system error"  # §3.3 example value
+    robot_group_recall_failure: str = "SYSTEM_ERROR"  # §4.3 example value
+    robot_group_read_users: bool = True  # readUsers beside readUserIds (SDK-py only)
+    robot_joins_created_groups: bool = True  # unverified: the app's robot joins its API groups
+    # Cards (§6).
+    card_out_track_id_max: int = 64  # unverified
+    card_key_max_bytes: int = 100
+    card_value_max_bytes: int = 1024
+    card_reuse_error: bool = True  # outTrackId reused: param.cardAlreadyExist (else ignored)
+    card_templates: tuple[str, ...] = ()  # empty: any template id exists; else only these
+    card_unpublished_templates: tuple[str, ...] = ()  # -> param.templateUnpublished
+    card_callback_extra_keys: bool = True  # unverified: spaceType, spaceId, userIdType, extension
+    card_callback_timeout: float = 2.0
+    card_callback_local_only: bool = True  # only call back URLs on this machine
+    # Groups (§5).
+    group_name_max: int = 20
+    group_quota: int = 1000  # unverified -> 500 system.error
+    scene_group_title_max: int = 30
+    scene_group_members_max: int = 1000
+
     # Logging.
     log_requests: bool = True
 

@@ -47,6 +47,7 @@ class TokenRecord:
     app_id: str
     expires_at: float
     revoked: bool = False
+    host: str = "oapi"  # or "v1": which host issued it (v1_cross_host_tokens)
 
 
 @dataclass
@@ -198,14 +199,18 @@ class SandboxState:
 
     # Tokens ---------------------------------------------------------------------------------
 
-    def issue_token(self, app_id: str) -> TokenRecord:
-        """The app's live token with its expiry pushed to now+TTL, or a new one."""
+    def issue_token(self, app_id: str, host: str = "oapi") -> TokenRecord:
+        """The app's live token with its expiry pushed to now+TTL, or a new one.
+
+        Both hosts share one token per app unless `v1_cross_host_tokens` is off.
+        """
         now = self.clock.now()
-        current = self.tokens.get(self.app_tokens.get(app_id, ""))
+        key = app_id if self.settings.v1_cross_host_tokens else f"{host}|{app_id}"
+        current = self.tokens.get(self.app_tokens.get(key, ""))
         if current is None or current.revoked or current.expires_at <= now:
-            current = TokenRecord(secrets.token_hex(16), app_id, 0.0)
+            current = TokenRecord(secrets.token_hex(16), app_id, 0.0, host=host)
             self.tokens[current.token] = current
-            self.app_tokens[app_id] = current.token
+            self.app_tokens[key] = current.token
         current.expires_at = now + self.settings.token_ttl
         return current
 
