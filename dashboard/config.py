@@ -78,6 +78,35 @@ class Config:
     # Callbacks whose signed timestamp is further from now than this are refused (replays).
     DINGTALK_CALLBACK_MAX_AGE = _env_int("DINGTALK_CALLBACK_MAX_AGE", 3600)
 
+    # The v1.0 host (robot messages, interactive cards, v1.0 groups: shared/dingtalk-v1.md);
+    # DINGTALK_V1_BASE (the sign-in's name for the same host) is taken when this is unset.
+    DINGTALK_API_V1_BASE = _env(
+        "DINGTALK_API_V1_BASE", _env("DINGTALK_V1_BASE", "https://api.dingtalk.com")
+    )
+    # The robot's robotCode; unset: the app key (an internal app's robot, §0.2). An ISV
+    # suite's robot code is not documented: set it.
+    DINGTALK_ROBOT_CODE = _env("DINGTALK_ROBOT_CODE")
+    # What the reference marks "(unverified)", as settings:
+    # §1.4 one token for both hosts (works in practice, the docs are silent)
+    DINGTALK_V1_SHARE_TOKEN = _env_bool("DINGTALK_V1_SHARE_TOKEN", False)
+    # §2.3 robot flow-control codes answered as HTTP 400, backed off like the gateway limits
+    DINGTALK_V1_THROTTLE_CODES = _env(
+        "DINGTALK_V1_THROTTLE_CODES",
+        "send.too.fast,send.byToken.tooFast,too.many.people,too.many.group",
+    )
+    # §2.2 retry a send answered 500 system.error/unknownError (it may have gone out)
+    DINGTALK_V1_RETRY_SERVER_ERRORS_ON_SEND = _env_bool(
+        "DINGTALK_V1_RETRY_SERVER_ERRORS_ON_SEND", False
+    )
+    # §3.1/§9 userIds per oToMessages/batchSend call (the doc says 20, its error text 100)
+    DINGTALK_ROBOT_USER_BATCH = _env_int("DINGTALK_ROBOT_USER_BATCH", 20)
+    # §3.4 msgParam bytes of a 1:1 robot message (none stated; the group's 15 000 applied)
+    DINGTALK_ROBOT_MSG_PARAM_MAX_BYTES = _env_int("DINGTALK_ROBOT_MSG_PARAM_MAX_BYTES", 15000)
+    # §6.1 longest outTrackId of a card (64 reported)
+    DINGTALK_CARD_OUT_TRACK_ID_MAX = _env_int("DINGTALK_CARD_OUT_TRACK_ID_MAX", 64)
+    # §6.4 seconds a card callback's signed timestamp stays acceptable (it signs only the time)
+    DINGTALK_CARD_CALLBACK_MAX_AGE = _env_int("DINGTALK_CARD_CALLBACK_MAX_AGE", 300)
+
     # Storage
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'dashboard.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -88,7 +88,42 @@ class DingTalkError(Exception):
 
 
 class ApiError(DingTalkError):
-    """DingTalk answered with ``errcode != 0``."""
+    """DingTalk answered with an error: ``errcode != 0`` (oapi), or a v1.0 error envelope.
+
+    A v1.0 error (HTTP 4xx/5xx with ``code``/``message``/``requestid``) keeps
+    ``api_code`` (the string code, e.g. ``InvalidAuthentication``), ``status_code``
+    (the HTTP status), ``errmsg`` (its ``message``), ``request_id`` (its
+    ``requestid``) and ``required_scopes`` (``accessdenieddetail.requiredScopes``);
+    its ``errcode`` and ``code`` are None.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        api_code: str | None = None,
+        status_code: int | None = None,
+        required_scopes: tuple[str, ...] | list[str] = (),
+        **kw: Any,
+    ) -> None:
+        self.api_code = api_code
+        self.status_code = status_code
+        self.required_scopes = tuple(str(scope) for scope in required_scopes)
+        super().__init__(message, **kw)
+
+    def _default_message(self) -> str:
+        if self.api_code is None:
+            return super()._default_message()
+        parts = [f"HTTP {self.status_code}"] if self.status_code is not None else []
+        parts.append(f"code={self.api_code}")
+        if self.errmsg:
+            parts.append(f"message={self.errmsg!r}")
+        if self.required_scopes:
+            parts.append(f"requiredScopes={','.join(self.required_scopes)}")
+        if self.request_id:
+            parts.append(f"requestid={self.request_id}")
+        detail = " ".join(parts)
+        return f"{self.path}: {detail}" if self.path else detail
 
 
 class TokenError(ApiError):
@@ -259,6 +294,11 @@ def error_record(error: DingTalkError) -> dict[str, Any]:
     rebuilds the same typed error, so a reply made later (another process, after
     the queue delivered) answers as the call itself would have.
     """
+    if isinstance(error, ApiError) and error.api_code is not None:
+        envelope = {"code": error.api_code, "message": error.errmsg, "requestid": error.request_id}
+        if error.required_scopes:
+            envelope["accessdenieddetail"] = {"requiredScopes": list(error.required_scopes)}
+        return {"v1_envelope": envelope, "status_code": error.status_code, "path": error.path}
     if isinstance(error, ApiError):
         fields = ("errcode", "errmsg", "sub_code", "sub_msg", "request_id")
         return {"envelope": {name: getattr(error, name) for name in fields}, "path": error.path}
@@ -281,6 +321,11 @@ def error_from_record(record: Mapping[str, Any]) -> DingTalkError:
     envelope = record.get("envelope")
     if isinstance(envelope, Mapping):
         return error_from_body(envelope, path)
+    v1_envelope = record.get("v1_envelope")
+    if isinstance(v1_envelope, Mapping):
+        from .v1.errors import error_from_v1_body  # the v1.0 mapping builds on this module
+
+        return error_from_v1_body(v1_envelope, _as_int(record.get("status_code")), path)
     cls = _TRANSPORT_KINDS.get(str(record.get("kind")), TransportError)
     kw: dict[str, Any] = {"status_code": record.get("status_code"), "path": path}
     if cls is RequestTimeout:

@@ -20,6 +20,14 @@ from typing import Any, Protocol, runtime_checkable
 
 logger = logging.getLogger("dashboard.dingtalk")
 
+#: Prefix of a v1.0 (api.dingtalk.com) token's key beside the classic key of the same app.
+V1_KEY_PREFIX = "v1:"
+
+
+def v1_token_key(key: str) -> str:
+    """Key of an app's v1.0 token in the same store as its classic token (``key``)."""
+    return f"{V1_KEY_PREFIX}{key}"
+
 
 @runtime_checkable
 class TokenStore(Protocol):

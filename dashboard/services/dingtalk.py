@@ -33,6 +33,7 @@ from dashboard.dingtalk.ratelimit import (
     RateLimiter,
     RedisRateLimiter,
 )
+from dashboard.dingtalk.v1 import V1Client
 from dashboard.extensions import cache, db
 from dashboard.isv.models import CORPID_RE, AuthorisedCompany
 
@@ -356,3 +357,74 @@ def get_client(corpid: str | None = None) -> DingTalkClient:
     if state["internal"] is None:
         state["internal"] = build_internal_client(current_app)
     return state["internal"]
+
+
+# -- the v1.0 host (api.dingtalk.com) -----------------------------------------------------
+
+
+def _v1_options(app: Flask) -> dict[str, Any]:
+    """What every v1.0 client takes from the settings: the host, the retry policy, the
+    shared rate budget (the same one as the classic client's)."""
+    cfg = app.config
+    codes = str(cfg.get("DINGTALK_V1_THROTTLE_CODES") or "")
+    return {
+        "base_url": cfg.get("DINGTALK_API_V1_BASE") or "https://api.dingtalk.com",
+        "timeout": cfg["DINGTALK_TIMEOUT"],
+        "rate_limiter": shared_rate_limiter(app),
+        "max_retries": cfg["DINGTALK_MAX_RETRIES"],
+        "backoff_base": cfg["DINGTALK_BACKOFF_BASE"],
+        "throttle_codes": [code.strip() for code in codes.split(",") if code.strip()],
+        "retry_server_errors_on_send": bool(cfg.get("DINGTALK_V1_RETRY_SERVER_ERRORS_ON_SEND")),
+        "share_classic_token": bool(cfg.get("DINGTALK_V1_SHARE_TOKEN")),
+    }
+
+
+def build_internal_v1_client(app: Flask) -> V1Client:
+    """The internal app's v1.0 client: its token beside the classic one in the same store."""
+    cfg = app.config
+    if not (cfg.get("DINGTALK_APP_KEY") and cfg.get("DINGTALK_APP_SECRET")):
+        raise NotConfigured(
+            "Robot messages and cards need DINGTALK_APP_KEY and DINGTALK_APP_SECRET "
+            "(the legacy corp id and secret have no v1.0 token)."
+        )
+    return V1Client.for_app(
+        cfg["DINGTALK_APP_KEY"],
+        cfg["DINGTALK_APP_SECRET"],
+        robot_code=cfg.get("DINGTALK_ROBOT_CODE") or None,
+        token_store=CacheTokenStore(cache),
+        **_v1_options(app),
+    )
+
+
+def corp_v1_client(corpid: str | None) -> V1Client:
+    """The v1.0 client of one authorised company (POST /v1.0/oauth2/corpAccessToken)."""
+    if not corpid:
+        raise NoCompanySelected("Choose a company first.")
+    company = authorised_company(corpid) or adopt_company(corpid)
+    suite = suite_client()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return V1Client.for_suite_corp(
+        suite.suite_key,
+        str(app.config["DINGTALK_SUITE_SECRET"]),
+        suite.ticket_provider,
+        company.corpid,
+        classic_token_key=suite.token_key(company.corpid),
+        robot_code=app.config.get("DINGTALK_ROBOT_CODE") or None,
+        token_store=suite.token_store,
+        **_v1_options(app),
+    )
+
+
+def get_v1_client(corpid: str | None = None) -> V1Client:
+    """The v1.0 client acting for the current request's company, as `get_client()` picks it.
+
+    Call it per request, never keep it. Raises NotConfigured (no app key),
+    NoCompanySelected or UnknownCompany.
+    """
+    if isv_mode():
+        corpid = corpid or (g.get("acting_corpid") if has_request_context() else None)
+        return corp_v1_client(corpid or selected_corpid())
+    state = _state(current_app)
+    if state.get("v1") is None:
+        state["v1"] = build_internal_v1_client(current_app)
+    return state["v1"]
