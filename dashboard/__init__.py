@@ -15,7 +15,16 @@ from werkzeug.routing import IntegerConverter
 
 from dashboard.config import ROOT, Config
 from dashboard.dingtalk.errors import DingTalkError
-from dashboard.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+from dashboard.extensions import (
+    babel,
+    cache,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 from dashboard.services.dingtalk import NotConfigured
 
 logger = logging.getLogger(__name__)
@@ -57,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_static_files(app)
     ensure_first_admin(app)
     return app
 
@@ -97,6 +107,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     cache.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     i18n.compile_catalogs()
     babel.init_app(
@@ -220,6 +231,13 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
         return {"current_locale": str(get_locale()), "isv_mode": isv_mode(app)}
+
+
+def register_static_files(app: Flask) -> None:
+    """Static files content-hashed, precompressed and served by WhiteNoise."""
+    from dashboard.main import assets
+
+    assets.init_app(app)
 
 
 def ensure_first_admin(app: Flask) -> None:

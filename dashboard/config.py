@@ -166,6 +166,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     BABEL_DEFAULT_TIMEZONE = _env("DASHBOARD_TIMEZONE", "Asia/Shanghai")
+    # Static files are copied once, content-hashed and precompressed, into this folder
+    # (dashboard/main/assets.py); unset: instance/static.
+    STATIC_BUILD_DIR = _env("STATIC_BUILD_DIR")
 
     # Logging
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")

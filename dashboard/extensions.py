@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -21,4 +22,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 cache = Cache()
 babel = Babel()
+compress = Compress()  # pages and JSON; static files come precompressed (main/assets.py)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
