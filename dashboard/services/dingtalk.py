@@ -376,6 +376,9 @@ def _v1_options(app: Flask) -> dict[str, Any]:
         "throttle_codes": [code.strip() for code in codes.split(",") if code.strip()],
         "retry_server_errors_on_send": bool(cfg.get("DINGTALK_V1_RETRY_SERVER_ERRORS_ON_SEND")),
         "share_classic_token": bool(cfg.get("DINGTALK_V1_SHARE_TOKEN")),
+        "max_user_ids": int(cfg.get("DINGTALK_ROBOT_USER_BATCH") or 20),
+        "max_msg_param_bytes": int(cfg.get("DINGTALK_ROBOT_MSG_PARAM_MAX_BYTES") or 15000),
+        "max_out_track_id": int(cfg.get("DINGTALK_CARD_OUT_TRACK_ID_MAX") or 64),
     }
 
 
