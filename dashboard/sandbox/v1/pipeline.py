@@ -176,6 +176,8 @@ def read_body(endpoint: V1Endpoint) -> dict[str, Any]:
     """POST/PUT bodies are a JSON object sent as application/json, else 400 Missingbody."""
     if endpoint.method == "GET" or request.method in ("GET", "DELETE"):
         return {}
+    if not endpoint.takes_body and not request.get_data(cache=True).strip():
+        return {}
     raw = request.get_data(cache=True)
     if request.mimetype != "application/json" or not raw.strip():
         raise V1Error(400, E.MISSING_BODY)

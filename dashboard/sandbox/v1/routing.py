@@ -40,6 +40,7 @@ class V1Endpoint:
     method: str
     needs_token: bool = True
     quota_exempt: bool = False  # §9: token, login and contacts APIs do not count monthly
+    takes_body: bool = True  # False: a POST whose fields are all in the path or query
 
 
 #: rule -> method -> (endpoint, view); filled by `v1_route`.
@@ -121,9 +122,10 @@ def v1_route(
     *,
     needs_token: bool = True,
     quota_exempt: bool = False,
+    takes_body: bool = True,
 ):
     """Register `view` for `method rule` on `bp`; see the module docstring."""
-    endpoint = V1Endpoint(rule, method.upper(), needs_token, quota_exempt)
+    endpoint = V1Endpoint(rule, method.upper(), needs_token, quota_exempt, takes_body)
 
     def decorator(view: View):
         methods = V1_ROUTES.setdefault(rule, {})

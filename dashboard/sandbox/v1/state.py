@@ -111,6 +111,7 @@ class V1State:
     monthly: Counter = field(default_factory=Counter)
     user_sends: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     groups_created: int = 0
+    scene_uuids: dict[str, str] = field(default_factory=dict)  # uuid -> chatid (retries)
     #: Called with (state, card, press) when a STREAM card is pressed (the Stream gateway).
     stream_outbox: list[dict[str, Any]] = field(default_factory=list)
 
