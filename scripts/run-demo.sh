@@ -15,6 +15,8 @@ export GUNICORN_WORKERS=${GUNICORN_WORKERS:-1}
 
 # One set of credentials for both sides: the sandbox accepts what the dashboard sends.
 export DINGTALK_API_BASE=${DINGTALK_API_BASE:-http://127.0.0.1:$SANDBOX_PORT}
+# The v1.0 host (api.dingtalk.com) is the same sandbox, by path (/v1.0/...).
+export DINGTALK_API_V1_BASE=${DINGTALK_API_V1_BASE:-http://127.0.0.1:$SANDBOX_PORT}
 export DINGTALK_APP_KEY=${DINGTALK_APP_KEY:-dingsandboxkey}
 export DINGTALK_APP_SECRET=${DINGTALK_APP_SECRET:-sandbox-secret}
 export DINGTALK_AGENT_ID=${DINGTALK_AGENT_ID:-100001}
@@ -67,6 +69,7 @@ cat <<MSG
   DingTalk Console (on the built-in sandbox at $DINGTALK_API_BASE)
   Open:      http://$HOST:$PORT/
   Sign in:   $DASHBOARD_ADMIN_USERNAME / $DASHBOARD_ADMIN_PASSWORD
+  Sandbox:   $DINGTALK_API_BASE/_sandbox/v1/ (demo users read robot messages, press card buttons)
   Stop:      Ctrl+C
 
 MSG

@@ -120,6 +120,7 @@ def dashboard_config(sandbox, tmp_path, **extra) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "DINGTALK_API_BASE": sandbox.base_url,
+        "DINGTALK_API_V1_BASE": sandbox.base_url,  # the v1.0 host, same port by path
         "DINGTALK_APP_KEY": sandbox.app_key,
         "DINGTALK_APP_SECRET": sandbox.app_secret,
         "DINGTALK_AGENT_ID": str(sandbox.agent_id),
