@@ -15,6 +15,8 @@ class Batch:
     userids: list[str] = field(default_factory=list)
     dept_ids: list[int] = field(default_factory=list)
     to_all_user: bool = False
+    #: This batch's own msg (one recipient with a message of their own), else None.
+    msg: dict | None = None
 
 
 def plan_batches(
@@ -39,3 +41,8 @@ def batch_limits() -> tuple[int, int]:
     """(users, departments) per call, from the configuration."""
     cfg = current_app.config
     return int(cfg["DINGTALK_USERID_BATCH"]), int(cfg["DINGTALK_DEPT_BATCH"])
+
+
+def plan_personal_batches(msgs: dict[str, dict]) -> list[Batch]:
+    """One call per person, each with their own msg (a per-recipient template)."""
+    return [Batch(userids=[userid], msg=msg) for userid, msg in msgs.items()]

@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.attempts import Attempt
@@ -86,6 +86,9 @@ class Send(db.Model):
     claimed_until: Mapped[datetime | None]
     #: When the first batch went out (the rate and ETA of the live progress).
     started_at: Mapped[datetime | None]
+    #: How the message and recipients were chosen: {"template": {id, name, params},
+    #: "groups": [each recipient group as resolved at send time, people included]}.
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     tasks: Mapped[list[SendTask]] = relationship(
         back_populates="send", order_by="SendTask.batch_no", cascade="all, delete-orphan"
@@ -142,8 +145,16 @@ class SendTask(Attempt, db.Model):
     result_json: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime | None]
     recalled_at: Mapped[datetime | None]
+    #: A batch's own msg (a per-recipient send: one person a batch, each their own
+    #: rendered message); None: the send's msg.
+    msg_json: Mapped[str | None] = mapped_column(Text)
 
     send: Mapped[Send] = relationship(back_populates="tasks")
+
+    @property
+    def msg(self) -> dict[str, Any]:
+        """What this batch sends: its own msg, else its send's."""
+        return json.loads(self.msg_json) if self.msg_json else self.send.msg
 
     @property
     def result(self) -> dict[str, Any] | None:

@@ -45,7 +45,7 @@ from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk import messages as dtmsg
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
 from dashboard.extensions import db
-from dashboard.notifications.batches import batch_limits, plan_batches
+from dashboard.notifications.batches import batch_limits, plan_batches, plan_personal_batches
 from dashboard.notifications.models import (
     CANCEL,
     CANCELLED,
@@ -82,8 +82,15 @@ def send_work_notice(
     source: str = "web",
     api_token_name: str | None = None,
     nonce: str | None = None,
+    personal_msgs: dict[str, dict] | None = None,
+    origin: dict[str, Any] | None = None,
 ) -> Send:
     """Validate, record and queue one work notification; never raises DingTalk errors.
+
+    ``personal_msgs`` (userid -> msg, a per-recipient template): one batch per person,
+    each with its own msg; the recipients are its keys, ``msg`` is what the history
+    shows. ``origin`` records how the message and recipients were chosen (the
+    template and its params, the recipient groups as resolved now).
 
     Returns the Send as it is once queued (``queued``; in immediate mode the queue
     has already delivered it, and the Send shows the outcome). Raises
@@ -95,6 +102,10 @@ def send_work_notice(
         existing = find_by_nonce(nonce, sender)
         if existing is not None:
             return existing
+    if personal_msgs is not None:
+        userid_list, dept_id_list, to_all_user = list(personal_msgs), [], False
+        for own in personal_msgs.values():
+            dtmsg.validate_msg(own)
     userids = parse_userids(userid_list or [])
     try:
         dept_ids = parse_dept_ids(list(dept_id_list or []))
@@ -123,8 +134,12 @@ def send_work_notice(
         content_hash=content_hash(msg),
         state="queued",
         nonce=nonce_key(nonce, sender) if nonce else None,
+        origin=origin,
     )
-    batches = plan_batches(userids, dept_ids, bool(to_all_user), *batch_limits())
+    if personal_msgs is not None:
+        batches = plan_personal_batches({u: personal_msgs[u] for u in userids})
+    else:
+        batches = plan_batches(userids, dept_ids, bool(to_all_user), *batch_limits())
     db.session.add(send)
     try:
         db.session.flush()  # the send's id; a nonce already used fails here
@@ -139,6 +154,7 @@ def send_work_notice(
                     "dept_id_list": ",".join(str(d) for d in batch.dept_ids),
                     "to_all_user": batch.to_all_user,
                     "state": PENDING,
+                    "msg_json": None if batch.msg is None else json.dumps(batch.msg),
                 }
                 for number, batch in enumerate(batches, start=1)
             ],
@@ -326,7 +342,7 @@ def deliver_batches(
                 return stop
             if send.started_at is None:
                 send.started_at = utcnow()
-            _send_batch(client, msg, task)
+            _send_batch(client, json.loads(task.msg_json) if task.msg_json else msg, task)
     if send.control == CANCEL:  # asked too late: nothing was left to cancel
         send.control = None
     settle_after_send(send)

@@ -1,0 +1,9 @@
+"""Message templates (消息模板): saved messages of any msgtype with named placeholders.
+
+``service`` renders them (built-ins, free fields, per-recipient placeholders) for the
+composer, the schedules and the JSON API; ``models`` keeps them and their history.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("msgtemplates", __name__)
