@@ -68,6 +68,8 @@ NOT_FOUND_CODES = frozenset(
 )
 #: Suggested waits (seconds): no Retry-After is documented (§2.3).
 RETRY_AFTER = {code: 1.0 for code in PER_SECOND_CODES} | {code: 60.0 for code in PER_MINUTE_CODES}
+#: Robot flow control counts per person per minute or day (§9): try again after a minute.
+ROBOT_FLOW_RETRY_AFTER = 60.0
 #: The per-IP ban (10 000 calls / 20 s) lasts 5 minutes (§2.3, §9).
 IP_BAN_SECONDS = 300.0
 
@@ -128,7 +130,8 @@ def error_from_v1_body(
         "path": path,
     }
     if issubclass(cls, Throttled):
-        wait = retry_after if retry_after is not None else RETRY_AFTER.get(code, 1.0)
+        default = ROBOT_FLOW_RETRY_AFTER if code in throttle_codes else RETRY_AFTER.get(code, 1.0)
+        wait = retry_after if retry_after is not None else default
         return cls(retry_after=wait, **kw)
     return cls(**kw)
 

@@ -85,8 +85,9 @@ class V1Transport:
 
     ``session``, ``token_store`` and ``rate_limiter`` are normally the classic
     client's, so both hosts share one token store and one rate budget.
-    ``throttle_codes``: the robot flow-control codes answered as HTTP 400 that
-    are backed off like the gateway's limits (§2.3, unverified: a setting).
+    ``throttle_codes``: the robot flow-control codes answered as HTTP 400,
+    raised as ``Throttled`` with a minute's ``retry_after`` (§2.3, §9; the codes
+    are unverified: a setting).
     ``retry_server_errors_on_send``: also retry a send answered 500
     ``system.error``/``unknownError`` (its outcome is unknown; off by default;
     ``system.busy`` is always retried).
@@ -236,13 +237,14 @@ class V1Transport:
     def _throttle_retries(self, exc: Throttled, send: bool) -> int:
         """How often a throttled call is retried in-line, by code (§2.2, §2.3).
 
-        Per-minute limits and the IP ban are not (a retry within the wait fails
-        again; the caller gets ``retry_after``). A send answered 500
+        Per-minute limits, the robot's flow control (per person per minute or
+        day, §9) and the IP ban are not (a retry within the wait fails again; the
+        caller gets ``retry_after``). A send answered 500
         ``system.error``/``unknownError`` may have gone out: not retried unless
         configured.
         """
         code = exc.api_code
-        if code is None or code in PER_MINUTE_CODES:
+        if code is None or code in PER_MINUTE_CODES or code in self.throttle_codes:
             return 0
         if code in SERVER_CODES:
             if send and code not in BUSY_CODES and not self.retry_server_errors_on_send:
