@@ -175,3 +175,20 @@ def test_one_shared_token_serves_both_hosts(sandbox, make_sandbox_v1, people):
     classic.users.count_org_users(True)
     assert v1.robot.batch_send(people, "sampleText", {"content": "hi"})["processQueryKey"]
     assert v1.get_access_token() == classic.get_access_token()
+
+
+def test_an_isv_company_gets_its_v1_token_from_corp_access_token(sandbox):
+    from dashboard.sandbox.isv import DEFAULT_SUITE_KEY, DEFAULT_SUITE_SECRET, DEMO_CORP_A
+
+    store = MemoryTokenStore()
+    client = V1Client.for_suite_corp(
+        DEFAULT_SUITE_KEY,
+        DEFAULT_SUITE_SECRET,
+        lambda: "TestSuiteTicket",
+        DEMO_CORP_A,
+        base_url=sandbox.base_url,
+        token_store=store,
+    )
+    reply = client.cards.register_callback("console", "http://127.0.0.1:9/cards")
+    assert reply["success"] is True
+    assert store.get(f"v1:isv:{DEFAULT_SUITE_KEY}:{DEMO_CORP_A}") == client.get_access_token()
