@@ -192,3 +192,55 @@ def test_an_isv_company_gets_its_v1_token_from_corp_access_token(sandbox):
     reply = client.cards.register_callback("console", "http://127.0.0.1:9/cards")
     assert reply["success"] is True
     assert store.get(f"v1:isv:{DEFAULT_SUITE_KEY}:{DEMO_CORP_A}") == client.get_access_token()
+
+
+def test_a_button_press_is_called_back_signed_and_verifies(sv1, people, sandbox, serve):
+    """A demo user presses a card button on the sandbox's page; the callback verifies."""
+    import json
+
+    import requests
+    from werkzeug.wrappers import Request as WRequest
+    from werkzeug.wrappers import Response as WResponse
+
+    from dashboard.dingtalk.v1 import CardCallbackError, parse_callback, verify_signature
+    from dashboard.dingtalk.v1.card_callbacks import callback_reply
+
+    secret = "card-callback-secret-01"
+    presses: list = []
+    refused: list[str] = []
+
+    def receiver(environ, start_response):
+        request = WRequest(environ)
+        try:
+            verify_signature(request.headers, secret)
+            press = parse_callback(request.get_data())
+        except CardCallbackError as exc:
+            refused.append(str(exc))
+            return WResponse("refused", status=401)(environ, start_response)
+        presses.append(press)
+        reply = callback_reply({"status": "done"}, {"mine": True})
+        return WResponse(json.dumps(reply), content_type="application/json")(
+            environ, start_response
+        )
+
+    url = serve(receiver) + "/cards/callback"
+    sv1.cards.register_callback("console", url, api_secret=secret, force_update=True)
+    sv1.cards.send_to_users(
+        "ack.schema",
+        "ack-press-1",
+        {"title": "确认", "status": "open"},
+        people[:1],
+        callback_type="HTTP",
+        callback_route_key="console",
+    )
+    response = requests.post(
+        f"{sandbox.base_url}/_sandbox/v1/press",
+        data={"outTrackId": "ack-press-1", "userId": people[0], "action": "confirm"},
+        timeout=5,
+    )
+    assert response.status_code < 400
+    assert refused == []
+    (press,) = presses
+    assert (press.out_track_id, press.user_id) == ("ack-press-1", people[0])
+    assert press.action_ids == ["confirm"], press.content
+    assert press.params.get("action") == "confirm", press.content
