@@ -135,6 +135,7 @@ class SandboxSettings:
     v1_monthly_limit: int = 0  # §9 10 000 or 5 000, unverified (0 = off) -> ApiCountLimitForOrg
     v1_retry_after: bool = False  # §2.3 unverified: no Retry-After header is documented
     v1_invalid_version_status: int = 404  # §0.2 unverified: /v1.0/<no product>/... InvalidVersion
+    v1_ip_denied_code: str = "Forbidden.AccessDenied.IpNotInWhiteList"  # §2.2 unverified string
     # Robot messages (§3, §4).
     robot_user_ids_max: int = 20  # batchSend, readStatus receivers
     robot_recall_keys_max: int = 20
@@ -155,6 +156,7 @@ class SandboxSettings:
     robot_group_recall_failure: str = "SYSTEM_ERROR"  # §4.3 example value
     robot_group_read_users: bool = True  # readUsers beside readUserIds (SDK-py only)
     robot_joins_created_groups: bool = True  # unverified: the app's robot joins its API groups
+    robot_install_delay: float = 0.0  # §4.4 unverified: a scene group's robot usable after this
     # Cards (§6).
     card_out_track_id_max: int = 64  # unverified
     card_key_max_bytes: int = 100

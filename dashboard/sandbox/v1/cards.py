@@ -221,11 +221,14 @@ def deliver_one(
             return result
         robot_code = str(model.get("robotCode") or "")
         if kind == "IM_GROUP" and (
-            robot_code not in codes or robot_code not in call.v1.robot_groups.get(space_id, set())
+            robot_code not in codes or not call.v1.robot_in_group(space_id, robot_code, call.now)
         ):
             result["errorMsg"] = "机器人不在群中"
             return result
         recipients = list(chat.members)
+        chosen = model.get("recipients")
+        if kind == "IM_GROUP" and isinstance(chosen, list) and chosen:
+            recipients = [u for u in recipients if u in chosen]  # only they see the card
         message_kind, cid = "group", space_id
     else:  # IM_ROBOT: a userId (or unionId with userIdType 2)
         if card.user_id_type == 2:

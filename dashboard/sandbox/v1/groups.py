@@ -75,9 +75,11 @@ def add_group(call: V1Call, chat: Chat) -> Chat:
     return chat
 
 
-def join_robot(call: V1Call, chat: Chat) -> None:
+def join_robot(call: V1Call, chat: Chat, delay: float = 0.0) -> None:
+    """The app's robot joins `chat`, usable after `delay` seconds (an asynchronous install)."""
     for code in robot_codes(call.state, call.app_id):
         call.v1.robot_groups[chat.open_conversation_id].add(code)
+        call.v1.robot_ready_at[(chat.open_conversation_id, code)] = call.now + delay
 
 
 @v1_route(bp, "/v1.0/im/group/create", "POST")
@@ -177,7 +179,7 @@ def scene_group_create(call: V1Call) -> dict[str, Any]:
         icon=call.string("icon"),
     )
     add_group(call, chat)
-    join_robot(call, chat)
+    join_robot(call, chat, settings.robot_install_delay)
     if uuid:
         call.v1.scene_uuids[uuid] = chatid
     return {"open_conversation_id": cid, "chat_id": chatid}

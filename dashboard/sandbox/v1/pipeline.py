@@ -135,7 +135,8 @@ def check_allowlist(state: SandboxState, endpoint: V1Endpoint, app_id: str | Non
     allowlist = state.settings.ip_allowlist
     caller = request.remote_addr or ""
     if allowlist and endpoint.needs_token and caller not in allowlist:
-        raise V1Error(403, E.IP_NOT_IN_WHITELIST, f"访问ip不在白名单之中,request ip={caller}")
+        code = state.settings.v1_ip_denied_code
+        raise V1Error(403, code, f"访问ip不在白名单之中,request ip={caller}")
 
 
 def check_rate(

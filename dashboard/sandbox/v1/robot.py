@@ -248,7 +248,7 @@ def robot_group(call: V1Call, robot_code: str):
     chat = next((c for c in call.state.chats.values() if c.open_conversation_id == cid), None)
     if chat is None or chat.status != 1:
         raise bad_request("invalid.openConversationId", "openConversationId不合法")
-    if robot_code not in call.v1.robot_groups.get(cid, set()):
+    if not call.v1.robot_in_group(cid, robot_code, call.now):
         raise bad_request("resource.unavailable", "机器人不在该群中或已被停用")
     return chat
 
@@ -338,7 +338,7 @@ def installed_groups(call: V1Call) -> dict[str, Any]:
     cids = [
         c.open_conversation_id
         for c in call.state.chats.values()
-        if c.status == 1 and robot_code in call.v1.robot_groups.get(c.open_conversation_id, set())
+        if c.status == 1 and call.v1.robot_in_group(c.open_conversation_id, robot_code, call.now)
     ]
     page = cids[offset : offset + size]
     reply: dict[str, Any] = {"openConversationIds": page, "hasMore": offset + size < len(cids)}

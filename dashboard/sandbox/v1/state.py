@@ -110,6 +110,7 @@ class V1State:
     windows: dict[tuple[str, str], deque] = field(default_factory=lambda: defaultdict(deque))
     monthly: Counter = field(default_factory=Counter)
     user_sends: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    robot_ready_at: dict[tuple[str, str], float] = field(default_factory=dict)  # (cid, code)
     groups_created: int = 0
     scene_uuids: dict[str, str] = field(default_factory=dict)  # uuid -> chatid (retries)
     #: Called with (state, card, press) when a STREAM card is pressed (the Stream gateway).
@@ -120,6 +121,12 @@ class V1State:
         raw = hashlib.sha256(f"{seed}:{next(_KEYS)}".encode()).digest()
         text = base64.b64encode(raw).decode("ascii")
         return f"{text[:5]}+{text[6:11]}/{text[12:]}"
+
+    def robot_in_group(self, cid: str, robot_code: str, now: float) -> bool:
+        """The robot is a member and its install (asynchronous for scene groups) is done."""
+        if robot_code not in self.robot_groups.get(cid, ()):
+            return False
+        return self.robot_ready_at.get((cid, robot_code), 0.0) <= now
 
     def add_message(self, message: RobotMessage) -> RobotMessage:
         message.seq = len(self.messages) + 1

@@ -57,6 +57,23 @@ def corp_access_token(call: V1Call) -> dict[str, Any]:
     return {"accessToken": token, "expireIn": call.settings.token_ttl}
 
 
+@v1_route(bp, "/v1.0/oauth2/suiteAccessToken", "POST", needs_token=False, quota_exempt=True)
+def suite_access_token(call: V1Call) -> dict[str, Any]:
+    """ISV: the suite's own token, {suiteKey, suiteSecret, suiteTicket}."""
+    from dashboard.sandbox.isv import isv_state
+
+    isv = isv_state(call.state)
+    suite_key = call.string("suiteKey", required=True)
+    suite_secret = call.string("suiteSecret", required=True)
+    ticket = call.string("suiteTicket", required=True)
+    if (suite_key, suite_secret) != (isv.settings.suite_key, isv.settings.suite_secret):
+        raise bad_request("invalidSuiteKey", "suitekey不合法")
+    if isv.settings.strict_ticket and ticket != isv.current_ticket:
+        raise bad_request("invalidSuiteTicket", "suiteTicket不合法")
+    record = call.state.issue_token(suite_key, host="v1")
+    return {"accessToken": record.token, "expireIn": call.settings.token_ttl}
+
+
 @v1_route(bp, "/v1.0/oauth2/<corp_id>/token", "POST", needs_token=False, quota_exempt=True)
 def unified_token(call: V1Call, corp_id: str) -> dict[str, Any]:
     """The "unified" endpoint (snake_case): client_credentials of the internal app."""

@@ -255,3 +255,14 @@ def test_the_page_shows_cards_and_messages_and_presses_from_a_form(api, receiver
     assert reply.status_code == 200 and "HTTP 200" in reply.text  # redirected back to the page
     headers, _ = receiver.requests[0]
     assert "x-ddpaas-signature" not in {k.lower() for k in headers}  # no apiSecret registered
+
+
+def test_group_card_for_chosen_recipients_only(api):
+    api.post(CREATE, card_body(api, out_track_id="all"))
+    everyone = api.control_get("/state")["cards"][0]["recipients"]
+    assert len(everyone) > 1
+    body = card_body(api)
+    body["imGroupOpenDeliverModel"]["recipients"] = [everyone[1]["userId"]]
+    api.post(CREATE, body)
+    card = next(c for c in api.control_get("/state")["cards"] if c["outTrackId"] == "appr-001")
+    assert [r["userId"] for r in card["recipients"]] == [everyone[1]["userId"]]

@@ -75,3 +75,18 @@ def test_scene_group_is_snake_case_and_deduplicated_by_uuid(api):
         400,
         "permession.checkFailed",
     )
+
+
+def test_scene_group_robot_install_can_lag(api, sandbox):
+    sandbox.set_knobs(robot_install_delay=2)
+    body = {"title": "新群", "template_id": "tpl-1", "owner_user_id": "manager01"}
+    cid = api.post("/v1.0/im/sceneGroup/create", body).json()["open_conversation_id"]
+    send = {
+        "robotCode": api.robot_code,
+        "openConversationId": cid,
+        "msgKey": "sampleText",
+        "msgParam": json.dumps({"content": "hi"}),
+    }
+    assert_error(api.post("/v1.0/robot/groupMessages/send", send), 400, "resource.unavailable")
+    sandbox.advance(2)
+    assert api.post("/v1.0/robot/groupMessages/send", send).status_code == 200
