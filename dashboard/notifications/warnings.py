@@ -4,17 +4,23 @@ DingTalk drops, without an error, the same content sent to the same user on one
 day (143106), a notice to a user at the app's daily cap (143105) and a send to
 everyone beyond the daily number of such sends. The history of today's sends
 tells the admin before the send, not after.
+
+They are asked on the request that starts a send, so they stay cheap at any size:
+only the sends of the same content are read in full, and the per-user cap is
+counted only on a day with as many sends as the cap.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import case, func
 
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.directory.names import display_dept, display_user
@@ -49,16 +55,92 @@ def _day_start_utc() -> datetime:
     return midnight.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
+def _today_filter() -> tuple:
+    return (
+        Send.created_at >= _day_start_utc(),
+        Send.state.in_(DELIVERING_STATES),
+        of_current_company(Send.corpid),
+    )
+
+
 def sends_today() -> list[Send]:
     """The current company's sends of DingTalk's day that may have reached people."""
-    return list(
-        db.session.execute(
-            db.select(Send).where(
-                Send.created_at >= _day_start_utc(),
-                Send.state.in_(DELIVERING_STATES),
-                of_current_company(Send.corpid),
-            )
+    return list(db.session.execute(db.select(Send).where(*_today_filter())).scalars())
+
+
+@dataclass
+class _Past:
+    """What the warnings need of one earlier send: its id and its recipients as stored."""
+
+    id: int
+    userid_list: str
+    dept_id_list: str
+    to_all_user: bool
+
+
+@dataclass
+class _Day:
+    """Today's history as the warnings read it.
+
+    ``same``: today's sends of the same content; ``to_all_sends``: today's sends to
+    everyone; ``user_sends``: today's sends naming users; ``per_user(wanted)``: how
+    many of today's sends named each of ``wanted`` (only asked when a cap is in reach).
+    """
+
+    same: list[_Past]
+    to_all_sends: int
+    user_sends: int
+    per_user: Callable[[set[str]], Counter]
+
+
+def _count_named(lists: Iterable[str], wanted: set[str]) -> Counter:
+    counts: Counter = Counter()
+    for userid_list in lists:
+        counts.update(wanted.intersection(userid_list.split(",")))
+    return counts
+
+
+def _day_from_db(digest: str) -> _Day:
+    """Today's history in three small queries; the sends' recipient lists (100,000
+    userids each, possibly) are read only for the same content, and for the cap only
+    when the day has as many sends as the cap."""
+    today = _today_filter()
+    same = [
+        _Past(*row)
+        for row in db.session.execute(
+            db.select(Send.id, Send.userid_list, Send.dept_id_list, Send.to_all_user)
+            .where(*today, Send.content_hash == digest)
+            .order_by(Send.id)
+        )
+    ]
+    to_all, user_sends = db.session.execute(
+        db.select(
+            func.sum(case((Send.to_all_user.is_(True), 1), else_=0)),
+            func.sum(case((Send.userid_list != "", 1), else_=0)),
+        ).where(*today)
+    ).one()
+
+    def per_user(wanted: set[str]) -> Counter:
+        lists = db.session.execute(
+            db.select(Send.userid_list).where(*today, Send.userid_list != "")
         ).scalars()
+        return _count_named(lists, wanted)
+
+    return _Day(same, int(to_all or 0), int(user_sends or 0), per_user)
+
+
+def _day_from_sends(sends: Iterable[Send], digest: str) -> _Day:
+    sends = list(sends)
+    same = [
+        _Past(s.id, s.userid_list or "", s.dept_id_list or "", bool(s.to_all_user))
+        for s in sends
+        if s.content_hash == digest
+    ]
+    return _Day(
+        same,
+        sum(1 for s in sends if s.to_all_user),
+        sum(1 for s in sends if s.userid_list),
+        lambda wanted: _count_named((s.userid_list for s in sends if s.userid_list), wanted),
     )
 
 
@@ -76,7 +158,8 @@ def presend_warnings(
     - a user at the daily cap (DINGTALK_DAILY_USER_CAP) → 143105;
     - a send to everyone beyond DINGTALK_DAILY_ALL_USER_CAP today.
     Department sends are counted per department, not expanded into their members.
-    `today` is the day's sends (default: `sends_today()`).
+    `today` is the day's sends (default: read from the database, in a few queries
+    whose cost does not grow with this send's size or the day's).
     """
     cfg = current_app.config
     userids = parse_userids(userid_list or [])
@@ -84,13 +167,16 @@ def presend_warnings(
         dept_ids = set(parse_dept_ids(list(dept_id_list or [])))
     except ValueError:
         dept_ids = set()
-    today = list(sends_today() if today is None else today)
     digest = content_hash(msg)
+    day = _day_from_db(digest) if today is None else _day_from_sends(today, digest)
     warnings: list[str] = []
 
-    same = [s for s in today if s.content_hash == digest]
-    dup_users = sorted({u for s in same for u in s.userids} & set(userids))
-    dup_depts = sorted({d for s in same for d in s.dept_ids} & dept_ids)
+    same = day.same
+    same_users: set[str] = set()
+    for past in same:
+        same_users.update(past.userid_list.split(","))
+    dup_users = sorted(same_users.intersection(userids)) if same_users else []
+    dup_depts = sorted({int(d) for s in same for d in _split(s.dept_id_list)} & dept_ids)
     if any(s.to_all_user for s in same) or (to_all_user and same):
         warnings.append(
             _(
@@ -117,9 +203,13 @@ def presend_warnings(
     cap = int(cfg["DINGTALK_DAILY_USER_CAP"])
     if isv_mode():
         cap = min(cap, ISV_DAILY_USER_CAP)
-    all_sends = sum(1 for s in today if s.to_all_user)
-    per_user = Counter(u for s in today for u in s.userids)
-    over = sorted(u for u in userids if per_user[u] + all_sends >= cap)
+    all_sends = day.to_all_sends
+    over: list[str] = []
+    if userids and all_sends >= cap:
+        over = sorted(userids)
+    elif userids and day.user_sends + all_sends >= cap:  # else nobody can be at the cap
+        per_user = day.per_user(set(userids))
+        over = sorted(u for u, n in per_user.items() if n + all_sends >= cap)
     if over:
         warnings.append(
             _(
@@ -143,3 +233,7 @@ def presend_warnings(
             )
         )
     return warnings
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in value.split(",") if v]
