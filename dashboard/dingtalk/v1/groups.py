@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
-from ..errors import InvalidMessage
+from ..errors import InvalidMessage, InvalidResponse
 from .base import V1API, JSONDict, Request, drop_none, string_list, text_field
 
 GROUP_CREATE = "/v1.0/im/group/create"
@@ -20,6 +21,8 @@ SCENE_GROUP_UPDATE = "/v1.0/im/sceneGroup/update"
 SCENE_MEMBER_ADD = "/v1.0/im/sceneGroup/member/add"
 SCENE_MEMBER_DELETE = "/v1.0/im/sceneGroup/member/delete"
 SCENE_GROUP_QUERY = "/v1.0/im/sceneGroups/query"
+#: chatid → openConversationId (§5.4); ``{chat_id}`` is a path segment.
+CONVERT_CHAT_ID = "/v1.0/im/chat/{chat_id}/convertToOpenConversationId"
 MAX_GROUP_NAME = 20
 MAX_SCENE_TITLE = 30
 #: managementOptions of im/group/create (ints, §5.1).
@@ -158,6 +161,20 @@ class GroupAPI(V1API):
     def update(self, chatid: str, **changes: Any) -> JSONDict:
         """POST /v1.0/im/group/update: ``{"success": true}``."""
         return self._call(self.update_request(chatid, **changes), send=True)
+
+    def open_conversation_id_request(self, chatid: str) -> Request:
+        """The convertToOpenConversationId call; an empty JSON body (a POST needs one, §0.2)."""
+        path = CONVERT_CHAT_ID.format(chat_id=quote(text_field(chatid, "chatid"), safe=""))
+        return Request("POST", path, {})
+
+    def open_conversation_id(self, chatid: str) -> str:
+        """POST /v1.0/im/chat/{chat_id}/convertToOpenConversationId: a classic chat's cid
+        (what robot group messages and cards address)."""
+        reply = self._call(self.open_conversation_id_request(chatid))
+        cid = reply.get("openConversationId")
+        if not isinstance(cid, str) or not cid:
+            raise InvalidResponse(f"{CONVERT_CHAT_ID}: no openConversationId", path=CONVERT_CHAT_ID)
+        return cid
 
     # -- scene groups (§5.2) ---------------------------------------------------------------
 

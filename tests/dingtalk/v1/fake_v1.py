@@ -132,6 +132,9 @@ class FakeV1:
             if request.path == "/v1.0/oauth2/corpAccessToken" and request.method == "POST":
                 return 200, self.corp_access_token(body)
             route = self.routes.get((request.method, request.path))
+            path = request.path
+            if path.startswith("/v1.0/im/chat/") and path.endswith("/convertToOpenConversationId"):
+                route = self.convert_chat_id if request.method == "POST" else None
             if route is None:
                 return 200, {"errcode": 404, "errmsg": "请求的URI地址不存在"}
             self._authenticate(request)
@@ -438,6 +441,11 @@ class FakeV1:
             "openConversationId": GROUP,
             "conversationTag": body.get("conversationTag", 2),
         }
+
+    def convert_chat_id(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        if body != {}:
+            raise V1Error(400, "param.invalid", "no body fields")
+        return {"openConversationId": GROUP}
 
     def scene_group_create(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         if any(k != k.lower() for k in body):

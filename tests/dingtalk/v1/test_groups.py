@@ -58,3 +58,12 @@ def test_scene_group_body_is_snake_case(v1, v1_fake):
 def test_unknown_management_options_are_refused(v1):
     with pytest.raises(InvalidMessage, match="unknown option"):
         v1.groups.create_scene_group("t", "tpl", "o", management_options={"searchAble": 1})
+
+
+def test_a_classic_chatid_converts_to_its_open_conversation_id(v1, v1_fake):
+    from . import fake_v1
+
+    assert v1.groups.open_conversation_id("chat2b8a") == fake_v1.GROUP
+    (call,) = [r for r in v1_fake.fake.requests if r["path"].startswith("/v1.0/im/chat/")]
+    assert call["path"] == "/v1.0/im/chat/chat2b8a/convertToOpenConversationId"
+    assert call["raw"] == b"{}"

@@ -152,6 +152,7 @@ def test_card_callback_registration_keeps_an_existing_key_unless_forced(sv1):
 def test_groups_and_scene_groups(sv1, people):
     group = sv1.groups.create("项目组", people[0], people)
     assert group["openConversationId"].startswith("cid") and group["chatid"]
+    assert sv1.groups.open_conversation_id(group["chatid"]) == group["openConversationId"]
     scene = sv1.groups.create_scene_group("值班群", "tpl-duty", people[0], user_ids=people)
     assert scene["open_conversation_id"].startswith("cid")
 
