@@ -235,6 +235,10 @@ def check_token(state: SandboxState, endpoint: Endpoint, params: Params) -> str 
         return None
     token = params.string("access_token")
     if not token:
+        if state.settings.v1_header_on_oapi_blank and request.headers.get(
+            "x-acs-dingtalk-access-token"
+        ):  # the v1.0 header is ignored here (dingtalk-v1.md §0.1)
+            raise OapiError(88, "access_token is blank", "40000")
         raise OapiError(MISSING_TOKEN)
     record = state.tokens.get(token)
     if record is None or record.revoked:

@@ -126,6 +126,8 @@ class SandboxSettings:
     # §1.4 unverified: a /gettoken token works on v1.0 and a v1.0 token on oapi. Off: each
     # host issues its own token and refuses the other's (InvalidAuthentication / 40014).
     v1_cross_host_tokens: bool = True
+    # §0.1 probe: an oapi call with only the v1.0 header -> 88 / sub_code 40000 (off: 41001).
+    v1_header_on_oapi_blank: bool = True
     v1_qps_limit: int = 20  # §9 standard edition, per (app, API) -> 403 QpsLimitForAppkeyAndApi
     v1_qps_penalty: float = 1.0  # §9 "penalty ≈1 s": refused for this long after a breach
     v1_qpm_limit: int = 0  # §9 value unverified (0 = off) -> QpmLimitForAppkeyAndApi

@@ -76,6 +76,12 @@ class V1Call:
         return self.state.company_of(self.app_id)
 
     @property
+    def token(self) -> str:
+        """The raw `x-acs-dingtalk-access-token` header: a `needs_token=False` view that
+        accepts other tokens (a user's, /v1.0/contact/users/me) checks it itself."""
+        return request.headers.get("x-acs-dingtalk-access-token", "").strip()
+
+    @property
     def query(self) -> dict[str, str]:
         return request.args.to_dict()
 
@@ -97,7 +103,7 @@ class V1Call:
                 raise bad_request(code) if code else missing_field(name)
             return ""
         if not isinstance(value, str):
-            raise bad_request(code or "parameter.invalid", f"{name} must be a string")
+            raise bad_request(invalid_code(code), f"{name} must be a string")
         return value
 
     def string_list(self, name: str, *, required: bool = False, code: str | None = None):
@@ -110,6 +116,15 @@ class V1Call:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad_request("parameter.invalid", f"{name} must be an array of strings")
         return list(value)
+
+
+def invalid_code(empty_code: str | None) -> str:
+    """The "wrong value" sibling of an "empty" code: x.empty -> x.invalid, param.* -> param.invalid."""
+    if empty_code and empty_code.endswith(".empty"):
+        return empty_code[: -len(".empty")] + ".invalid"
+    if empty_code and empty_code.startswith("param."):
+        return "param.invalid"
+    return "parameter.invalid"
 
 
 View = Callable[[V1Call], Any]

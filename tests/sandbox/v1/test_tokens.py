@@ -170,3 +170,21 @@ def test_unified_token_endpoint_is_snake_case(api, sandbox):
         500,
         "unknownError",
     )
+
+
+def test_oapi_ignores_the_v1_header(api):
+    reply = api.session.get(
+        f"{api.base_url}/user/get",
+        params={"userid": "manager01"},
+        headers={TOKEN_HEADER: api.token},
+    ).json()
+    assert (reply["errcode"], reply["sub_code"], reply["sub_msg"]) == (
+        88,
+        "40000",
+        "access_token is blank",
+    )
+
+
+def test_a_number_for_an_id_is_refused(api):
+    body = {"robotCode": 123, "userIds": ["manager01"], "msgKey": "sampleText", "msgParam": "{}"}
+    assert_error(api.post(BATCH_SEND, body), 400, "invalidParameter.robotCode.invalid")
