@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from ..errors import ApiError, InvalidMessage
+from ..errors import ApiError, InvalidMessage, InvalidRequest, NotFound
 from .base import V1API, JSONDict, Request, chunks, string_list, text_field
 from .msgkeys import MAX_MSG_PARAM_BYTES, msg_param_json
 
@@ -80,12 +80,17 @@ def batch_send_request(
 
 
 class BatchOutcome(NamedTuple):
-    """One batchSend call of a larger send: its people, and DingTalk's reply or error."""
+    """One batchSend call of a larger send: its people, and DingTalk's reply or error.
+
+    ``sent`` is False for a batch left out after an error that every batch would
+    meet (token, permission, throttling): ``error`` is that error.
+    """
 
     user_ids: list[str]
     request: Request
     reply: JSONDict | None
     error: ApiError | None
+    sent: bool = True
 
     @property
     def process_query_key(self) -> str | None:
@@ -180,19 +185,27 @@ class RobotAPI(V1API):
     ) -> list[BatchOutcome]:
         """Send to any number of people, one batchSend per 20; each call's reply or error.
 
-        A refused batch does not stop the next ones (its error is in its outcome);
-        a transport failure (outcome unknown) is raised at once, so nothing is
-        sent twice. ``InvalidMessage`` is raised before anything is sent.
+        A batch refused for its own content (``InvalidRequest``, ``NotFound``) does
+        not stop the next ones; after a token, permission or throttling refusal
+        the remaining batches are not sent (``sent=False``, the same error). A
+        transport failure (outcome unknown) is raised at once, so nothing is sent
+        twice. ``InvalidMessage`` is raised before anything is sent.
         """
-        outcomes = []
+        outcomes: list[BatchOutcome] = []
+        stopped: ApiError | None = None
         for request in self.batch_send_requests(
             user_ids, msg_key, msg_param, robot_code=robot_code
         ):
             users = list(request.body["userIds"]) if request.body else []
+            if stopped is not None:
+                outcomes.append(BatchOutcome(users, request, None, stopped, sent=False))
+                continue
             try:
                 outcomes.append(BatchOutcome(users, request, self._call(request, send=True), None))
             except ApiError as exc:
                 outcomes.append(BatchOutcome(users, request, None, exc))
+                if not isinstance(exc, InvalidRequest | NotFound):
+                    stopped = exc
         return outcomes
 
     def read_status_request(

@@ -253,9 +253,10 @@ class V1Transport:
         return self.max_retries
 
     def _throttle_delay(self, exc: Throttled, attempt: int) -> float:
-        """About ``backoff_base`` (1 s) for the per-second limits; else doubling."""
+        """About ``backoff_base`` (1 s, the gateway's penalty) for the per-second limits;
+        else doubling."""
         if exc.api_code in PER_SECOND_CODES:
-            delay = min(self.backoff_max, max(self.backoff_base, exc.retry_after or 0.0))
+            delay = min(self.backoff_max, self.backoff_base)
             if self.jitter:
                 delay += self._random.uniform(0, delay / 4)
             return delay

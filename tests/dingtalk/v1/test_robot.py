@@ -148,3 +148,21 @@ def test_states_are_read_whatever_their_casing():
     assert read_state("read") == "READ" and read_state("UNREAD") == "UNREAD"
     assert read_state("gone") is None
     assert send_state("SUCESS") == "SUCCESS" and send_state("recalled") == "RECALLED"
+
+
+def test_a_permission_refusal_leaves_the_remaining_batches_unsent(v1, v1_fake):
+    refusal = (
+        403,
+        {
+            "code": "Forbidden.AccessDenied.AccessTokenPermissionDenied",
+            "message": "m",
+            "requestid": "r",
+        },
+    )
+    v1_fake.fake.faults[SEND] = [refusal]
+    outcomes = v1.robot.send_to_users(
+        [f"user{i:02d}" for i in range(45)], "sampleText", {"content": "hi"}
+    )
+    assert [o.sent for o in outcomes] == [True, False, False]
+    assert all(o.error is outcomes[0].error for o in outcomes)
+    assert len(v1_fake.fake.calls(SEND)) == 1
