@@ -264,6 +264,7 @@ class CardAPI(V1API):
         api_secret: str | None = None,
         force_update: bool = False,
     ) -> Request:
+        """The callbacks/register call. Its body holds ``apiSecret``: never show it as is."""
         url = text_field(callback_url, "callbackUrl")
         if not url.startswith(("https://", "http://")):
             raise InvalidMessage("callbackUrl", "must be an http(s) URL")
