@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dashboard.attempts import Attempt
@@ -86,6 +86,8 @@ class Send(db.Model):
     claimed_until: Mapped[datetime | None]
     #: When the first batch went out (the rate and ETA of the live progress).
     started_at: Mapped[datetime | None]
+    #: Seconds its calls waited for DingTalk's rate budget (added per batch, see pace.py).
+    budget_wait_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     #: How the message and recipients were chosen: {"template": {id, name, params},
     #: "groups": [each recipient group as resolved at send time, people included]}.
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)

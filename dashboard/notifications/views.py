@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,7 +18,7 @@ from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.directory.names import warm_names
 from dashboard.extensions import db
-from dashboard.notifications import bp, results, sending
+from dashboard.notifications import bp, pace, results, sending
 from dashboard.notifications import history as sends_history
 from dashboard.notifications.batches import batch_limits, plan_batches
 from dashboard.notifications.forms import ComposeForm
@@ -279,7 +280,7 @@ def detail(send_id: int):
         percent=results.overall_percent(send),
         in_progress=in_progress,
         unsettled=unsettled,
-        counts=sending.delivery_counts(send),
+        counts=pace.delivery_counts(send),
         delivery_text=delivery_text,
     )
 
@@ -295,6 +296,11 @@ def delivery_text(counts: dict) -> str:
     )
     if counts["eta_s"] is not None:
         text += " · " + _("about %(seconds)d s left", seconds=round(counts["eta_s"]))
+    if counts.get("budget_wait_s"):
+        text += " · " + _(
+            "waiting for DingTalk's budget: %(seconds)s s in all",
+            seconds=format_decimal(counts["budget_wait_s"], "0.#"),
+        )
     if counts["batches_cancelled"]:
         text += " · " + _(
             "cancelled: %(users)d users and %(depts)d departments in %(calls)d calls were not reached",
@@ -315,7 +321,7 @@ def status(send_id: int):
     """Progress of a send for the detail page's and the history's pollers."""
     send = results.refresh_progress(_get_send(send_id))
     unsettled = sending.is_unsettled(send)
-    counts = sending.delivery_counts(send)
+    counts = pace.delivery_counts(send)
     return jsonify(
         id=send.id,
         state=send.state,
