@@ -1,7 +1,7 @@
 """`V1SandboxControl`: drive the v1.0 host's /_sandbox/v1/ endpoints from tests.
 
     v1 = V1SandboxControl("http://127.0.0.1:5001")
-    cid = v1.robot_group_ids()[0]            # a demo group with the app's robot in it
+    cid = v1.robot_group_ids(app_key)[0]     # a demo group with the app's robot in it
     v1.read(process_query_key, "manager01")  # a demo user reads a robot message now
     press = v1.press("appr-001", "manager01", "confirm")  # called back to the console
     v1.card("appr-001")["presses"]
@@ -36,9 +36,13 @@ class V1SandboxControl:
         """Every group chat: chatid, openConversationId, name, members, robots."""
         return self._call("GET", "/groups")
 
-    def robot_group_ids(self) -> list[str]:
-        """openConversationIds of the groups the app's robot is in."""
-        return [g["openConversationId"] for g in self.groups() if g["robots"]]
+    def robot_group_ids(self, robot_code: str | None = None) -> list[str]:
+        """openConversationIds of the groups with a robot (`robot_code`'s, when given)."""
+        return [
+            g["openConversationId"]
+            for g in self.groups()
+            if (robot_code in g["robots"] if robot_code else g["robots"])
+        ]
 
     def message(self, process_query_key: str) -> dict[str, Any]:
         """One robot message with each recipient's read state."""
@@ -64,7 +68,7 @@ class V1SandboxControl:
         return self._call("POST", "/press", body)
 
     def set_robot_member(self, open_conversation_id: str, member: bool = True, robot_code=None):
-        """Put the app's robot (or `robot_code`) into a group, or take it out."""
+        """Put the internal app's robot (or `robot_code`) into a group, or take it out."""
         body = {"openConversationId": open_conversation_id, "member": member}
         if robot_code:
             body["robotCode"] = robot_code

@@ -162,8 +162,13 @@ def robot_codes(state: SandboxState, app_id: str | None) -> set[str]:
 
 
 def seed_robot_groups(state: SandboxState, v1: V1State) -> None:
-    """The app's robot is a member of the groups of the demo departments `ROBOT_GROUP_DEPTS`."""
+    """The robots of the internal app and of the ISV suite (its SuiteKey) are members of
+    the groups of the demo departments `ROBOT_GROUP_DEPTS`."""
+    from dashboard.sandbox.isv import DEFAULT_SUITE_KEY
+
     for dept_id in ROBOT_GROUP_DEPTS:
         chat = state.chats.get(department_chat_id(dept_id))
         if chat is not None:
-            v1.robot_groups[chat.open_conversation_id].add(state.settings.app_key)
+            v1.robot_groups[chat.open_conversation_id].update(
+                (state.settings.app_key, DEFAULT_SUITE_KEY)
+            )

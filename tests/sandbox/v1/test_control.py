@@ -26,7 +26,7 @@ def test_control_reads_presses_and_resets_with_the_sandbox(api, sandbox):
     with pytest.raises(V1SandboxControlError):
         v1.press("nope", "manager01", "read")
     v1.set_robot_member(cids[0], member=False)
-    assert len(v1.robot_group_ids()) == len(cids) - 1
+    assert len(v1.robot_group_ids(api.robot_code)) == len(cids) - 1
     sandbox.reset()
     assert v1.state()["messages"] == [] and len(v1.robot_group_ids()) == len(cids)
 

@@ -241,4 +241,29 @@ def test_group_send_refusals(api, sandbox):
 def test_robots_of_a_group(api):
     cid = robot_group(api)
     robots = api.post("/v1.0/robot/groups/robots/query", {"openConversationId": cid}).json()
-    assert [r["robotCode"] for r in robots["chatbotInstanceVOList"]] == [api.robot_code]
+    assert api.robot_code in [r["robotCode"] for r in robots["chatbotInstanceVOList"]]
+
+
+def test_an_isv_company_sends_with_the_suite_robot(api):
+    body = {
+        "authCorpId": "dingisvcorpa",
+        "suiteKey": "suitesandboxkey",
+        "suiteSecret": "suite-sandbox-secret",
+        "suiteTicket": "any",
+    }
+    url = f"{api.base_url}/v1.0/oauth2/corpAccessToken"
+    token = api.session.post(url, json=body).json()["accessToken"]
+    cid = robot_group(api)
+    send = {
+        "robotCode": "suitesandboxkey",
+        "openConversationId": cid,
+        "msgKey": "sampleText",
+        "msgParam": json.dumps({"content": "x"}),
+    }
+    assert api.post("/v1.0/robot/groupMessages/send", send, token=token).status_code == 200
+    wrong = dict(send, robotCode=api.robot_code)
+    assert_error(
+        api.post("/v1.0/robot/groupMessages/send", wrong, token=token),
+        400,
+        "invalidParameter.robotCode.auth",
+    )

@@ -8,6 +8,7 @@ package index reachable), the test is skipped and says why.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -22,26 +23,46 @@ REQUIREMENTS = HERE / "sdk-requirements.txt"
 
 
 def sdk_python() -> Path:
+    """The SDK virtualenv's python, creating the venv once (under a lock: xdist workers)."""
     venv = Path(os.environ.get("SDK_VENV", ROOT / ".venv-sdk"))
     python = venv / "bin" / "python"
     marker = venv / "sdk-requirements.txt"
-    if python.exists() and marker.exists() and marker.read_text() == REQUIREMENTS.read_text():
-        return python
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "venv", str(venv)], check=True, timeout=120, capture_output=True
-        )
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)],
-            check=True,
-            timeout=600,
-            capture_output=True,
-            text=True,
-        )
-    except (subprocess.SubprocessError, OSError) as exc:
-        detail = getattr(exc, "stderr", "") or exc
-        pytest.skip(f"the SDK virtualenv {venv} could not be created: {str(detail)[-300:]}")
-    marker.write_text(REQUIREMENTS.read_text())
+    locks = ROOT / "test-artifacts"  # git-ignored
+    locks.mkdir(exist_ok=True)
+    with open(locks / "venv-sdk.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if python.exists() and marker.exists() and marker.read_text() == REQUIREMENTS.read_text():
+            return python
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "venv", "--clear", str(venv)],
+                check=True,
+                timeout=120,
+                capture_output=True,
+            )
+            subprocess.run(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--retries",
+                    "1",
+                    "--timeout",
+                    "15",
+                    "-r",
+                    str(REQUIREMENTS),
+                ],
+                check=True,
+                timeout=300,
+                capture_output=True,
+                text=True,
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            detail = getattr(exc, "stderr", "") or exc
+            pytest.skip(f"the SDK virtualenv {venv} could not be created: {str(detail)[-300:]}")
+        marker.write_text(REQUIREMENTS.read_text())
     return python
 
 
