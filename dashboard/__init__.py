@@ -36,6 +36,7 @@ BLUEPRINTS = (
     ("dashboard.notifications", "/notifications"),
     ("dashboard.directory", None),
     ("dashboard.chats", "/chats"),
+    ("dashboard.schedules.views", "/schedules"),
     ("dashboard.api", "/api"),
     ("dashboard.isv.views", "/isv"),
     ("dashboard.delivery", None),  # the queue and its `flask delivery worker` command

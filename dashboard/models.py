@@ -7,3 +7,4 @@ from dashboard.groups.models import GroupRevision, RecipientGroup  # noqa: F401
 from dashboard.isv.models import AuthorisedCompany, SuiteTicket  # noqa: F401
 from dashboard.msgtemplates.models import MessageTemplate, TemplateRevision  # noqa: F401
 from dashboard.notifications.models import Recall, Send, SendTask  # noqa: F401
+from dashboard.schedules.models import Schedule, ScheduleRun  # noqa: F401

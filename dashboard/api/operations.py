@@ -435,7 +435,7 @@ CLASSIC_OPERATIONS: tuple[Operation, ...] = (
 
 #: Modules of the areas built on the classic operations, each exporting `OPERATIONS`
 #: (a tuple of `Operation`): schedules, templates, robot messages, audit, ...
-AREA_MODULES: tuple[str, ...] = ()
+AREA_MODULES: tuple[str, ...] = ("dashboard.schedules.api",)
 
 OPERATION_LIST = CLASSIC_OPERATIONS + tuple(
     op for module in AREA_MODULES for op in import_module(module).OPERATIONS

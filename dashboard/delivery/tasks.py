@@ -10,9 +10,13 @@ import os
 import time
 
 from flask import current_app
+from huey import crontab
+from huey.api import PeriodicTask
 
 from dashboard.delivery.queue import _queue_of, task
 from dashboard.extensions import cache, db
+
+_EVERY_MINUTE = crontab()
 
 
 @task
@@ -35,6 +39,18 @@ def recall_send(send_id: int):
     from dashboard.notifications.sending import run_recalls
 
     return run_recalls(send_id)
+
+
+@task(task_base=PeriodicTask, validate_datetime=lambda self, timestamp: _EVERY_MINUTE(timestamp))
+def fire_schedules():
+    """Fire the schedules that are due (``dashboard.schedules.service.fire_due``).
+
+    Periodic: every consumer queues it each minute; each due time is claimed in the
+    database, so two consumers never fire the same run twice.
+    """
+    from dashboard.schedules.service import fire_due
+
+    return fire_due()
 
 
 def deliver_later(send_id: int, delay: float, task: str = "deliver_send") -> None:

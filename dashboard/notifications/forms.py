@@ -9,10 +9,12 @@ from wtforms import BooleanField, HiddenField, TextAreaField
 
 from dashboard.composer.fields import MessageFields
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
+from dashboard.schedules.fields import ScheduleFields
 
 
-class ComposeForm(MessageFields, FlaskForm):
-    """The work-notification composer: recipients, message, nonce and the confirm step."""
+class ComposeForm(ScheduleFields, MessageFields, FlaskForm):
+    """The work-notification composer: recipients, message, nonce, the confirm step, and
+    when: now, or on a schedule (``dashboard.schedules``)."""
 
     userid_list = TextAreaField(
         _l("Users (userids, comma or newline separated)"),

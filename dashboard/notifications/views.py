@@ -131,11 +131,20 @@ def compose():
     if request.method == "GET":
         prefill = {k: request.args[k] for k in PREFILL_FIELDS if request.args.get(k)}
         form = ComposeForm(**prefill, to_all_user=request.args.get("to_all_user") == "true")
+        if request.args.get("when") == "later":
+            form.when.data = "later"
         form.nonce.data = secrets.token_urlsafe(24)
         return render_template("notifications/compose.html", form=form, warnings=[])
     form = ComposeForm()
     warnings: list[str] = []
-    if form.validate():
+    valid = form.validate()
+    if valid and form.scheduling:  # "Schedule": saved (dashboard.schedules), not sent now
+        from dashboard.schedules.views import schedule_from_composer
+
+        saved = schedule_from_composer(form)  # None: the errors are on the form
+        if saved is not None:
+            return saved
+    elif valid:
         nonce = form.nonce.data
         already = sending.find_by_nonce(nonce, current_user.username) if nonce else None
         if already is not None:
