@@ -26,6 +26,7 @@ AREA_MODULES: tuple[str, ...] = (
     "dashboard.sandbox.v1.tokens",
     "dashboard.sandbox.v1.robot",
     "dashboard.sandbox.v1.groups",
+    "dashboard.sandbox.v1.topapi_groups",
     "dashboard.sandbox.v1.cards",
     "dashboard.sandbox.v1.pages",
 )

@@ -182,6 +182,7 @@ def scene_group_create(call: V1Call) -> dict[str, Any]:
     join_robot(call, chat, settings.robot_install_delay)
     if uuid:
         call.v1.scene_uuids[uuid] = chatid
+    call.v1.scene_templates[cid] = call.string("template_id")
     return {"open_conversation_id": cid, "chat_id": chatid}
 
 
@@ -215,7 +216,7 @@ def scene_group_query(call: V1Call) -> dict[str, Any]:
         "title": chat.name,
         "ownerUserId": chat.owner,
         "icon": chat.icon,
-        "templateId": "",
+        "templateId": call.v1.scene_templates.get(cid, ""),
         "groupUrl": f"dingtalk://dingtalkclient/page/link?cid={cid}",
         "status": chat.status,
         "success": True,

@@ -113,6 +113,7 @@ class V1State:
     robot_ready_at: dict[tuple[str, str], float] = field(default_factory=dict)  # (cid, code)
     groups_created: int = 0
     scene_uuids: dict[str, str] = field(default_factory=dict)  # uuid -> chatid (retries)
+    scene_templates: dict[str, str] = field(default_factory=dict)  # cid -> template_id
     #: Called with (state, card, press) when a STREAM card is pressed (the Stream gateway).
     stream_outbox: list[dict[str, Any]] = field(default_factory=list)
 

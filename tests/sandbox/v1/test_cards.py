@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from tests.sandbox.v1.conftest import assert_error
+from tests.sandbox.v1.v1api import assert_error
 
 CREATE = "/v1.0/card/instances/createAndDeliver"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.sandbox.v1.conftest import assert_error
+from tests.sandbox.v1.v1api import assert_error
 
 
 def test_group_create_then_the_robot_can_send(api):

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.sandbox.demo import ROBOT_GROUP_DEPTS
 from dashboard.sandbox.state import department_chat_id
-from tests.sandbox.v1.conftest import assert_error
+from tests.sandbox.v1.v1api import assert_error
 
 BATCH_SEND = "/v1.0/robot/oToMessages/batchSend"
 READ_STATUS = "/v1.0/robot/oToMessages/readStatus"

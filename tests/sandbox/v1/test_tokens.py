@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox.v1.conftest import TOKEN_HEADER, assert_error
+from tests.sandbox.v1.v1api import TOKEN_HEADER, assert_error
 
 BATCH_SEND = "/v1.0/robot/oToMessages/batchSend"
 
