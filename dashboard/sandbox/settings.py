@@ -138,6 +138,7 @@ class SandboxSettings:
     v1_retry_after: bool = False  # §2.3 unverified: no Retry-After header is documented
     v1_invalid_version_status: int = 404  # §0.2 unverified: /v1.0/<no product>/... InvalidVersion
     v1_ip_denied_code: str = "Forbidden.AccessDenied.IpNotInWhiteList"  # §2.2 unverified string
+    v1_denied_paths: tuple[str, ...] = ()  # 403 AccessTokenPermissionDenied on these paths
     # Robot messages (§3, §4).
     robot_user_ids_max: int = 20  # batchSend, readStatus receivers
     robot_recall_keys_max: int = 20

@@ -71,6 +71,7 @@ def before_v1_call() -> Response | None:
         app_id = check_token(state, endpoint)
         g.v1_app_id = app_id
         check_allowlist(state, endpoint, app_id)
+        check_permission(state, endpoint, path)
         check_rate(state, v1, endpoint, app_id or request.remote_addr or "", path)
     g.v1_body = read_body(endpoint)
     return None
@@ -137,6 +138,22 @@ def check_allowlist(state: SandboxState, endpoint: V1Endpoint, app_id: str | Non
     if allowlist and endpoint.needs_token and caller not in allowlist:
         code = state.settings.v1_ip_denied_code
         raise V1Error(403, code, f"访问ip不在白名单之中,request ip={caller}")
+
+
+#: The permission each product needs (§2.1 accessdenieddetail.requiredScopes).
+REQUIRED_SCOPES = {
+    "/v1.0/robot/": "qyapi_robot_sendmsg",
+    "/v1.0/card/": "Card.Instance.Write",
+    "/v1.0/im/": "qyapi_chat_manage",
+}
+
+
+def check_permission(state: SandboxState, endpoint: V1Endpoint, path: str) -> None:
+    """`v1_denied_paths`: the app lacks this API's permission (403 + accessdenieddetail)."""
+    if endpoint.needs_token and path in state.settings.v1_denied_paths:
+        scope = next((s for p, s in REQUIRED_SCOPES.items() if path.startswith(p)), "")
+        detail = {"accessdenieddetail": {"requiredScopes": [scope] if scope else []}}
+        raise V1Error(403, E.PERMISSION_DENIED, extra=detail)
 
 
 def check_rate(

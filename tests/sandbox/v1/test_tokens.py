@@ -188,3 +188,12 @@ def test_oapi_ignores_the_v1_header(api):
 def test_a_number_for_an_id_is_refused(api):
     body = {"robotCode": 123, "userIds": ["manager01"], "msgKey": "sampleText", "msgParam": "{}"}
     assert_error(api.post(BATCH_SEND, body), 400, "invalidParameter.robotCode.invalid")
+
+
+def test_missing_permission_names_the_scope(api, sandbox):
+    sandbox.set_knobs(v1_denied_paths=BATCH_SEND)
+    body = assert_error(
+        api.post(BATCH_SEND, {}), 403, "Forbidden.AccessDenied.AccessTokenPermissionDenied"
+    )
+    assert body["accessdenieddetail"] == {"requiredScopes": ["qyapi_robot_sendmsg"]}
+    assert "add-api-permission" in body["message"]
