@@ -17,6 +17,8 @@ export GUNICORN_WORKERS=${GUNICORN_WORKERS:-1}
 export DINGTALK_API_BASE=${DINGTALK_API_BASE:-http://127.0.0.1:$SANDBOX_PORT}
 # The v1.0 host (api.dingtalk.com) is the same sandbox, by path (/v1.0/...).
 export DINGTALK_API_V1_BASE=${DINGTALK_API_V1_BASE:-http://127.0.0.1:$SANDBOX_PORT}
+# Where the sandbox calls back card button presses (the console registers its route there).
+export DASHBOARD_PUBLIC_URL=${DASHBOARD_PUBLIC_URL:-http://$HOST:$PORT}
 export DINGTALK_APP_KEY=${DINGTALK_APP_KEY:-dingsandboxkey}
 export DINGTALK_APP_SECRET=${DINGTALK_APP_SECRET:-sandbox-secret}
 export DINGTALK_AGENT_ID=${DINGTALK_AGENT_ID:-100001}
