@@ -8,6 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dashboard.schedules import service
+from tests.delivery.conftest import (  # noqa: F401  (fixtures of the real consumers)
+    emulator,
+    redis_prefix,
+    redis_server,
+    sandbox_process,
+    start_worker,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
