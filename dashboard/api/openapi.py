@@ -39,6 +39,10 @@ def field_schema(f: Field, *, form: bool = False) -> dict[str, Any]:
     elif f.kind == "idlist":
         text = {"type": "string", "description": "comma separated"}
         schema = text if form else {"oneOf": [{"type": "array", "items": {"type": "string"}}, text]}
+    elif f.kind == "object":
+        text = {"type": "string", "description": "a JSON object"}
+        values = {"type": "object", "additionalProperties": {"type": "string"}}
+        schema = text if form else {"oneOf": [values, text]}
     elif f.kind == "message":
         text = {"type": "string", "minLength": 1, "maxLength": 2000}
         schema = text if form else {"oneOf": [text, {"type": "object", "required": ["msgtype"]}]}

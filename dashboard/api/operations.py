@@ -9,9 +9,11 @@ page are all generated from this table, so they cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,6 +24,11 @@ from dashboard.api.operation import CallContext, Operation
 from dashboard.api.replies import SEND_FAILED, ApiReply, failure, work_notice_reply
 from dashboard.chats import service as chats
 from dashboard.dingtalk.api.users import LISTBYPAGE_ORDERS
+from dashboard.groups.api import GROUP_IDS
+from dashboard.groups.service import GroupError
+from dashboard.msgtemplates.api import PARAMS, TEMPLATE_ID
+from dashboard.msgtemplates.sends import prepare_send
+from dashboard.msgtemplates.service import TemplateError
 from dashboard.notifications.sending import send_work_notice
 
 LANGS = ("zh_CN", "en_US")
@@ -40,11 +47,22 @@ def _asyncsend_v2(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiRe
     One batch (what the original service could send) answers DingTalk's reply once
     the queue has delivered it; more batches answer 202 at once (see dashboard.api.sends).
     """
+    try:
+        prepared = prepare_send(
+            msg=a["msg"],
+            template_id=a["template_id"],
+            params=a["params"],
+            userid_list=a["userid_list"] or [],
+            dept_id_list=[int(d) for d in a["dept_id_list"] or []],
+            to_all_user=bool(a["to_all_user"]),
+            group_ids=[int(g) for g in a["group_ids"] or []],
+            when=datetime.now(UTC),
+            lang=str(get_locale() or "zh"),
+        )
+    except (TemplateError, GroupError) as exc:
+        raise FieldError(str(exc)) from None
     send = send_work_notice(
-        msg=a["msg"],
-        userid_list=a["userid_list"] or [],
-        dept_id_list=[int(d) for d in a["dept_id_list"] or []],
-        to_all_user=bool(a["to_all_user"]),
+        **prepared.send_kwargs(),
         sender=ctx.principal.name,
         source=API_SOURCE,
         api_token_name=ctx.principal.name,
@@ -89,10 +107,10 @@ def _require_send(values: Mapping[str, Any]) -> None:
         everyone = bool(TO_ALL_USER.parse(values.get("to_all_user")))
     except FieldError:
         everyone = True  # an unreadable to_all_user is reported by parsing, not as missing
-    no_list = is_missing(values.get("userid_list")) and is_missing(values.get("dept_id_list"))
+    no_list = all(is_missing(values.get(k)) for k in ("userid_list", "dept_id_list", "group_ids"))
     if no_list and not everyone:
         raise FieldError(RECIPIENTS_MESSAGE)
-    if is_missing(values.get("msg")):
+    if is_missing(values.get("msg")) and is_missing(values.get("template_id")):
         raise FieldError("msg不能为空")
 
 
@@ -174,6 +192,9 @@ CLASSIC_OPERATIONS: tuple[Operation, ...] = (
                 _l("The text to send (or a DingTalk msg object)."),
                 example="Hello from the API",
             ),
+            GROUP_IDS,
+            TEMPLATE_ID,
+            PARAMS,
         ),
         requires=_require_send,
         failure_note=SEND_FAILED,
@@ -435,7 +456,7 @@ CLASSIC_OPERATIONS: tuple[Operation, ...] = (
 
 #: Modules of the areas built on the classic operations, each exporting `OPERATIONS`
 #: (a tuple of `Operation`): schedules, templates, robot messages, audit, ...
-AREA_MODULES: tuple[str, ...] = ("dashboard.schedules.api",)
+AREA_MODULES: tuple[str, ...] = ("dashboard.msgtemplates.api", "dashboard.groups.api")
 
 OPERATION_LIST = CLASSIC_OPERATIONS + tuple(
     op for module in AREA_MODULES for op in import_module(module).OPERATIONS
