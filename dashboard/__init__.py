@@ -37,7 +37,6 @@ BLUEPRINTS = (
     ("dashboard.directory", None),
     ("dashboard.chats", "/chats"),
     ("dashboard.schedules.views", "/schedules"),
-    ("dashboard.schedules.views", "/schedules"),
     ("dashboard.api", "/api"),
     ("dashboard.isv.views", "/isv"),
     ("dashboard.delivery", None),  # the queue and its `flask delivery worker` command

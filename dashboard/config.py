@@ -144,15 +144,6 @@ class Config:
     #: its text this often is flagged.
     SCHEDULE_DUPLICATE_WINDOW_HOURS = _env_int("SCHEDULE_DUPLICATE_WINDOW_HOURS", 24)
 
-    # Schedules (dashboard/schedules)
-    #: Seconds a due time may fire late and still be on time; later, it was missed
-    #: (the console was down) and the schedule's on_missed decides.
-    SCHEDULE_LATE_AFTER = _env_int("SCHEDULE_LATE_AFTER", 300)
-    #: Hours within which DingTalk takes the same content to the same person as a
-    #: duplicate (143106; the reference says "once per day"): a recurrence repeating
-    #: its text this often is flagged.
-    SCHEDULE_DUPLICATE_WINDOW_HOURS = _env_int("SCHEDULE_DUPLICATE_WINDOW_HOURS", 24)
-
     # Sign-in and the API
     DASHBOARD_ADMIN_USERNAME = _env("DASHBOARD_ADMIN_USERNAME")
     DASHBOARD_ADMIN_PASSWORD = _env("DASHBOARD_ADMIN_PASSWORD")

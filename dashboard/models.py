@@ -8,4 +8,3 @@ from dashboard.isv.models import AuthorisedCompany, SuiteTicket  # noqa: F401
 from dashboard.msgtemplates.models import MessageTemplate, TemplateRevision  # noqa: F401
 from dashboard.notifications.models import Recall, Send, SendTask  # noqa: F401
 from dashboard.schedules.models import Schedule, ScheduleRun  # noqa: F401
-from dashboard.schedules.models import Schedule, ScheduleRun  # noqa: F401

@@ -456,7 +456,11 @@ CLASSIC_OPERATIONS: tuple[Operation, ...] = (
 
 #: Modules of the areas built on the classic operations, each exporting `OPERATIONS`
 #: (a tuple of `Operation`): schedules, templates, robot messages, audit, ...
-AREA_MODULES: tuple[str, ...] = ("dashboard.msgtemplates.api", "dashboard.groups.api")
+AREA_MODULES: tuple[str, ...] = (
+    "dashboard.msgtemplates.api",
+    "dashboard.groups.api",
+    "dashboard.schedules.api",
+)
 
 OPERATION_LIST = CLASSIC_OPERATIONS + tuple(
     op for module in AREA_MODULES for op in import_module(module).OPERATIONS

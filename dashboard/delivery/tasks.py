@@ -12,13 +12,9 @@ import time
 from flask import current_app
 from huey import crontab
 from huey.api import PeriodicTask
-from huey import crontab
-from huey.api import PeriodicTask
 
 from dashboard.delivery.queue import _queue_of, task
 from dashboard.extensions import cache, db
-
-_EVERY_MINUTE = crontab()
 
 _EVERY_MINUTE = crontab()
 
@@ -43,18 +39,6 @@ def recall_send(send_id: int):
     from dashboard.notifications.sending import run_recalls
 
     return run_recalls(send_id)
-
-
-@task(task_base=PeriodicTask, validate_datetime=lambda self, timestamp: _EVERY_MINUTE(timestamp))
-def fire_schedules():
-    """Fire the schedules that are due (``dashboard.schedules.service.fire_due``).
-
-    Periodic: every consumer queues it each minute; each due time is claimed in the
-    database, so two consumers never fire the same run twice.
-    """
-    from dashboard.schedules.service import fire_due
-
-    return fire_due()
 
 
 @task(task_base=PeriodicTask, validate_datetime=lambda self, timestamp: _EVERY_MINUTE(timestamp))

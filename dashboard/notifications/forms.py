@@ -10,7 +10,6 @@ from wtforms import BooleanField, HiddenField, TextAreaField
 from dashboard.composer.fields import MessageFields
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.schedules.fields import ScheduleFields
-from dashboard.schedules.fields import ScheduleFields
 
 
 class ComposeForm(ScheduleFields, MessageFields, FlaskForm):

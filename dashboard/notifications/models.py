@@ -88,8 +88,6 @@ class Send(db.Model):
     started_at: Mapped[datetime | None]
     #: The schedule whose run this send is (dashboard.schedules), if any.
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id"), index=True)
-    #: The schedule whose run this send is (dashboard.schedules), if any.
-    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id"), index=True)
     #: Seconds its calls waited for DingTalk's rate budget (added per batch, see pace.py).
     budget_wait_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     #: How the message and recipients were chosen: {"template": {id, name, params},

@@ -133,8 +133,6 @@ def compose():
         form = ComposeForm(**prefill, to_all_user=request.args.get("to_all_user") == "true")
         if request.args.get("when") == "later":
             form.when.data = "later"
-        if request.args.get("when") == "later":
-            form.when.data = "later"
         form.nonce.data = secrets.token_urlsafe(24)
         return render_template("notifications/compose.html", form=form, warnings=[])
     form = ComposeForm()
