@@ -424,13 +424,13 @@ def press_card(
         return press
     route = v1.routes.get((card.app_id, card.callback_route_key))
     if route is None:
-        press.error = "no callback route registered for this callbackRouteKey"
+        press.error = "未注册该 callbackRouteKey 的回调地址 / no callback route registered for this callbackRouteKey"
         return press
     press.delivery, press.url = "http", route.url
     settings = state.settings
     host = urlsplit(route.url).hostname
     if settings.card_callback_local_only and host not in LOCAL_HOSTS:
-        press.error = "the sandbox only calls back URLs on this machine"
+        press.error = "沙箱只回调本机地址 / the sandbox only calls back URLs on this machine"
         return press
     headers = {"Content-Type": "application/json"}
     if route.api_secret:
@@ -448,7 +448,7 @@ def press_card(
             timeout=timeout,
         )
     except requests.RequestException as exc:
-        press.error = f"callback failed: {type(exc).__name__}"
+        press.error = f"回调失败 / callback failed: {type(exc).__name__}"
         return press
     finally:
         state.lock.acquire()
