@@ -36,6 +36,8 @@ BLUEPRINTS = (
     ("dashboard.notifications", "/notifications"),
     ("dashboard.directory", None),
     ("dashboard.chats", "/chats"),
+    ("dashboard.msgtemplates", "/templates"),
+    ("dashboard.groups", "/groups"),
     ("dashboard.schedules.views", "/schedules"),
     ("dashboard.api", "/api"),
     ("dashboard.isv.views", "/isv"),

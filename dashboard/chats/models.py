@@ -42,7 +42,11 @@ class Chat(Attempt, db.Model):
 
 
 class ChatMessage(Attempt, db.Model):
-    """One chat/send attempt; `message_id` is DingTalk's (encrypted, with `+ / =`)."""
+    """One chat/send attempt; `message_id` is DingTalk's (encrypted, with `+ / =`).
+
+    Recorded ``pending`` and handed to the delivery queue (``dashboard.chats.service``):
+    ``pending`` without ``attempted_at`` is queued, with it the call is on the wire.
+    """
 
     __tablename__ = "chat_messages"
 
@@ -53,6 +57,15 @@ class ChatMessage(Attempt, db.Model):
     msg: Mapped[dict[str, Any]] = mapped_column(JSON)
     sender: Mapped[str] = mapped_column(String(80))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # ISV mode: the company the message is sent for (the consumer's client); None internally.
+    corpid: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: DingTalk's chat/send reply as it came (the JSON API answers it after the queue sent it).
+    reply: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    @property
+    def queued(self) -> bool:
+        """Recorded, waiting for the queue: its call has not started."""
+        return self.may_send
 
     @property
     def summary(self) -> str:

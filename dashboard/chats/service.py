@@ -4,29 +4,48 @@ Local rules (name length, owner among the members, 40 members per create) are
 checked before DingTalk is called, so invalid input never costs a call. Every
 attempt that reaches DingTalk is recorded (``dashboard.attempts.record_call``: before
 the call, then done, failed or unknown with errcode, errmsg and a reason).
+
+Messages go out through the delivery queue, like work notifications:
+:func:`queue_chat_message` records the message ``pending`` and enqueues
+``deliver_chat_message``; the consumer runs :func:`deliver_message` (one atomic
+update starts the call, so a duplicate task never sends it twice; a call
+interrupted mid-flight is ``unknown``, never sent again). The JSON API's chatSend
+(:func:`send_chat_message`) waits for that one call, as asyncsend_v2 waits for its
+one batch, and answers DingTalk's reply as it came.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 
 from dashboard import attempts
-from dashboard.attempts import record_call
+from dashboard.attempts import PENDING, record_call, utcnow
 from dashboard.chats.models import Chat, ChatMessage
 from dashboard.composer.recipients import parse_userids
+from dashboard.delivery.unconfigured import NOT_CONFIGURED, not_configured_text
+from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk.errors import (
     ApiError,
     DingTalkError,
     InvalidMessage,
     NotFound,
+    RequestTimeout,
 )
 from dashboard.dingtalk.messages import validate_msg
 from dashboard.extensions import db
-from dashboard.services.dingtalk import current_company, get_client, of_current_company
+from dashboard.services.dingtalk import (
+    NotConfigured,
+    current_company,
+    get_client,
+    of_current_company,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +98,15 @@ REASONS = {
         "DingTalk does not know this chat. Only chats created with the server API can be opened."
     ),
     "dissolved": _l("The chat has been dissolved, so messages can no longer be sent into it."),
+    NOT_CONFIGURED: _l(
+        "Not sent: the delivery worker could not act for DingTalk (no credentials, or the "
+        "company no longer authorises the suite). Nothing went out; fix the worker's "
+        "configuration, restart it, then send again."
+    ),
 }
+SEND_PATH = "/chat/send"
+#: Outcomes of one deliver_message run (as sending.deliver's).
+FINISHED, BUSY, GONE = "finished", "busy", "gone"
 
 
 class ValidationError(ValueError):
@@ -193,12 +220,13 @@ def create_chat(
     return chat
 
 
-def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> ChatMessage:
-    """Send `msg` into a chat with chat/send and record it.
+def queue_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> ChatMessage:
+    """Validate, record (``pending``) and queue one message into a chat; answers at once.
 
-    The returned ChatMessage carries DingTalk's reply in `dingtalk_reply` (not
-    stored). A DingTalkError is recorded as a failed ChatMessage (`error.record`, with a
-    reason such as "dissolved" found by one chat/get), then raised.
+    Returns the record as the caller may show it: ``pending`` while the queue has not
+    sent it (in immediate mode it has its outcome). Raises ValidationError (nothing
+    recorded, nothing sent) for a missing chatid or an invalid msg, and NotConfigured
+    (nothing recorded) without a client.
     """
     chatid = (chatid or "").strip()
     if not chatid:
@@ -207,31 +235,179 @@ def send_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> Ch
         validate_msg(msg)
     except InvalidMessage as exc:
         raise ValidationError({exc.field: exc.reason}) from exc
-    client = get_client()  # before anything is recorded
-    record = ChatMessage(chatid=chatid, msgtype=msg["msgtype"], msg=dict(msg), sender=sender)
+    get_client()  # before anything is recorded
+    record = ChatMessage(
+        chatid=chatid,
+        msgtype=msg["msgtype"],
+        msg=dict(msg),
+        sender=sender,
+        corpid=current_company(),
+        state=PENDING,
+    )
+    db.session.add(record)
+    db.session.commit()
+    record_id = record.id
+    log.info("%s message %s queued for chat %s by %s", record.msgtype, record_id, chatid, sender)
+    from dashboard.delivery.tasks import deliver_chat_message
+
+    deliver_chat_message.enqueue(record_id)
+    db.session.expire_all()  # immediate mode: the task ran in a session of its own
+    return db.session.get(ChatMessage, record_id)
+
+
+def send_chat_message(
+    *, chatid: str, msg: Mapping[str, Any], sender: str, timeout: float | None = None
+) -> ChatMessage:
+    """The JSON API's chatSend: queue the message, wait for its one call, answer as DingTalk did.
+
+    The wait is asyncsend_v2's for one batch (``dashboard.api.sends.delivery_wait``:
+    the budget's wait, the call's timeout, the pickup). The returned record carries
+    DingTalk's reply as it came in ``dingtalk_reply``; a refusal is raised as the
+    DingTalkError DingTalk answered (``error.record`` is the failed record). Not
+    picked up in time, it raises RequestTimeout: the message stays queued and goes
+    out when a consumer runs (it is never sent twice).
+    """
+    from dashboard.api.sends import delivery_wait
+
+    record = queue_chat_message(chatid=chatid, msg=msg, sender=sender)
+    if not wait_for_message(record, delivery_wait() if timeout is None else timeout):
+        error = RequestTimeout(
+            "chat/send: queued, not sent within the wait; it goes out when a consumer runs",
+            path=SEND_PATH,
+            outcome_unknown=True,
+        )
+        error.record = record
+        raise error
+    if record.ok:
+        record.dingtalk_reply = dict(record.reply or {"errcode": 0, "errmsg": "ok"})
+        return record
+    if record.reason == "invalid":  # the client refused the msg: nothing went out
+        raise ValidationError({"msg": record.errmsg or ""})
+    error = record.recorded_error()
+    if error is None:
+        if record.reason == NOT_CONFIGURED:
+            raise NotConfigured(record.errmsg or "")
+        error = RequestTimeout(
+            "chat/send: no answer in time; the message may have been sent",
+            path=SEND_PATH,
+            outcome_unknown=True,
+        )
+    error.record = record
+    raise error
+
+
+def wait_for_message(
+    record: ChatMessage, timeout: float, *, clock=time.monotonic, sleep=time.sleep
+) -> bool:
+    """Wait until the message has an outcome; False when ``timeout`` passed first.
+
+    Each look ends the session's transaction first, so the consumer's commit is seen.
+    """
+    deadline = clock() + timeout
+    delay = 0.02
+    while record.state == PENDING:
+        if clock() >= deadline:
+            return False
+        sleep(min(delay, max(0.0, deadline - clock())))
+        delay = min(delay * 1.5, 0.25)
+        db.session.commit()
+        db.session.refresh(record)
+    return True
+
+
+def deliver_message(message_id: int) -> str:
+    """The queue's task: make the chat/send call of the recorded message, once.
+
+    ``finished`` (it has an outcome, or had one), ``busy`` (another consumer started
+    it: looked at again once that consumer's call must have ended), ``gone``.
+    """
+    from dashboard.delivery.tasks import deliver_later
+
+    record = db.session.get(ChatMessage, message_id)
+    if record is None:
+        return GONE
+    if record.state != PENDING:
+        return FINISHED  # a duplicate of the task
+    if record.interrupted:
+        started = utcnow() - record.attempted_at
+        if started < timedelta(seconds=_claim_seconds()):
+            deliver_later(message_id, _claim_seconds() + 1, task="deliver_chat_message")
+            return BUSY  # on the wire in another consumer, or its consumer died just now
+        record.give_up()  # its consumer died mid-call: it may have gone out, never again
+        db.session.commit()
+        log.warning("chat message %s interrupted mid-call: unknown, not sent again", message_id)
+        return FINISHED
+    try:
+        client = get_client(corpid=record.corpid)
+    except NotConfigured as exc:  # failed, nothing sent (see dashboard.delivery.unconfigured)
+        record.refuse(InvalidMessage("agent", not_configured_text(exc)))
+        record.reason = NOT_CONFIGURED
+        db.session.commit()
+        log.warning("chat message %s not sent: no DingTalk client", message_id)
+        return FINISHED
+    # One atomic update starts the call: of two runs of the task, one sends.
+    taken = db.session.execute(
+        update(ChatMessage)
+        .where(
+            ChatMessage.id == message_id,
+            ChatMessage.state == PENDING,
+            ChatMessage.attempted_at.is_(None),
+        )
+        .values(attempted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if taken.rowcount != 1:
+        return BUSY
+    db.session.refresh(record)
+    _send_message(client, record)
+    return FINISHED
+
+
+def _send_message(client: DingTalkClient, record: ChatMessage) -> None:
+    """One chat/send call on record (its failure stays on the record, with a diagnosis)."""
+    chatid, msg = record.chatid, dict(record.msg)
 
     def keep(reply: dict[str, Any]) -> None:
         record.message_id = reply.get("messageId")
+        record.reply = dict(reply)
 
     try:
-        reply = record_call(
+        record_call(
             record,
             lambda: client.chats.send_chat_message(chatid, msg),
-            reason=lambda error: _diagnose_send(chatid, error),
+            reason=lambda error: _diagnose_send(chatid, error, client),
             on_success=keep,
         )
-    except InvalidMessage as exc:
-        db.session.delete(record)  # refused locally: nothing went out
-        db.session.commit()
-        raise ValidationError({exc.field: exc.reason}) from exc
-    record.dingtalk_reply = reply
-    log.info("%s message sent into chat %s by %s", record.msgtype, chatid, sender)
-    return record
+    except (DingTalkError, InvalidMessage):
+        pass  # recorded: failed or unknown, with errcode, errmsg and the reason
+    else:
+        log.info("%s message %s sent into chat %s", record.msgtype, record.id, chatid)
 
 
-def get_chat_info(chatid: str) -> dict[str, Any]:
+def resume_pending_messages() -> list[int]:
+    """Queue every message still ``pending`` again (a consumer's one scan at start)."""
+    from dashboard.delivery.tasks import deliver_chat_message
+
+    ids = list(
+        db.session.execute(
+            db.select(ChatMessage.id).where(ChatMessage.state == PENDING).order_by(ChatMessage.id)
+        ).scalars()
+    )
+    for message_id in ids:
+        deliver_chat_message.enqueue(message_id)
+    return ids
+
+
+def _claim_seconds() -> float:
+    from dashboard.notifications.sending import claim_seconds
+
+    return claim_seconds()
+
+
+def get_chat_info(chatid: str, client: DingTalkClient | None = None) -> dict[str, Any]:
     """chat/get: name, owner, useridlist, settings and status (1 normal, 2 dissolved)."""
-    return get_client().chats.get_chat(chatid).get("chat_info") or {}
+    return (client or get_client()).chats.get_chat(chatid).get("chat_info") or {}
 
 
 def read_status(message: ChatMessage, *, size: int | None = None) -> dict[str, Any]:
@@ -303,13 +479,15 @@ def explain(
     return str(_l("DingTalk refused the request (errcode %(code)s).", code=errcode))
 
 
-def _diagnose_send(chatid: str, error: DingTalkError) -> str | None:
+def _diagnose_send(
+    chatid: str, error: DingTalkError, client: DingTalkClient | None = None
+) -> str | None:
     """After a refused chat/send, one chat/get tells a dissolved chat or a departed owner apart."""
     reason = failure_reason(error, operation="send")
     if reason is not None or not isinstance(error, ApiError):
         return reason
     try:
-        info = get_chat_info(chatid)
+        info = get_chat_info(chatid, client=client)
     except NotFound:
         return "chat_not_found"
     except DingTalkError:

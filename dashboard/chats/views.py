@@ -49,7 +49,11 @@ def reject_malformed_chatid(endpoint, values):
 
 @bp.context_processor
 def chat_helpers():
-    return {"explain": service.explain_record, "setting_text": SETTING_TEXT}
+    return {
+        "explain": service.explain_record,
+        "setting_text": SETTING_TEXT,
+        "message_state": message_state,
+    }
 
 
 @bp.route("/")
@@ -101,18 +105,17 @@ def new():
 @login_required
 def show(chatid: str):
     form = ChatMessageForm()
-    send_failure = None
     if form.validate_on_submit():
         try:
-            service.send_chat_message(
+            message = service.queue_chat_message(
                 chatid=chatid, msg=build_msg(form), sender=current_user.username
             )
         except service.ValidationError as exc:
             form.form_errors.append(str(exc))
-        except DingTalkError as exc:
-            send_failure = service.explain_record(exc.record)
+        except NoCompanySelected:  # nothing recorded: keep what was typed
+            form.form_errors.append(_("Choose a company in the switcher first."))
         else:
-            flash(_("Message sent into the chat."), "success")
+            _flash_message(message)
             return redirect(url_for("chats.show", chatid=chatid))
     info, chat_failure, missing = None, None, False
     try:
@@ -130,10 +133,68 @@ def show(chatid: str):
         record=record,
         messages=messages,
         form=form,
-        send_failure=send_failure,
     )
     # A chat DingTalk does not know and the console never saw: nothing here to act on.
     return (page, 404) if missing and record is None and not messages else page
+
+
+def _flash_message(message: ChatMessage) -> None:
+    """What became of a message just sent (queued, or its outcome in immediate mode)."""
+    if message.state == "pending":
+        flash(
+            _("Message queued: it goes out in the background, its state below updates by itself."),
+            "success",
+        )
+    elif message.ok:
+        flash(_("Message sent into the chat."), "success")
+    elif message.state == "unknown":
+        flash(service.explain_record(message), "warning")
+    else:
+        flash(
+            _("DingTalk did not send the message.") + " " + service.explain_record(message),
+            "danger",
+        )
+
+
+def message_state(message: ChatMessage) -> tuple[str, str]:
+    """A message's state in words and its badge colour."""
+    if message.state == "pending":
+        if message.queued:
+            return _("Queued"), "secondary"
+        return _("Sending"), "info"
+    if message.ok:
+        return _("Sent"), "success"
+    if message.state == "unknown":
+        return _("Outcome unknown"), "warning"
+    return _("Failed"), "danger"
+
+
+@bp.route("/<chatid>/messages/<int:message_pk>/status")
+@login_required
+def message_status(chatid: str, message_pk: int):
+    """A message's state, for the chat page's rows that follow it until it settles."""
+    message = db.session.get(ChatMessage, message_pk)
+    if message is None or message.chatid != chatid:
+        abort(404)
+    label, colour = message_state(message)
+    settled = message.state != "pending"
+    detail = ""
+    if settled and not message.ok:
+        code = "" if message.errcode is None else f"{message.errcode} "
+        detail = f"{service.explain_record(message)} {code}{message.errmsg or ''}".strip()
+    reply = {
+        "id": message.id,
+        "state": message.state,
+        "state_label": label,
+        "state_colour": colour,
+        "in_progress": not settled,
+        "delivery_text": detail,
+        "settled_text": detail,
+    }
+    if message.ok:
+        reply["link_url"] = url_for("chats.read_list", chatid=chatid, message_pk=message.id)
+        reply["link_text"] = _("Who read it")
+    return jsonify(reply)
 
 
 @bp.route("/<chatid>/preview", methods=["POST"])

@@ -8,7 +8,8 @@ HEARTBEAT_INTERVAL seconds it writes "last seen" into the shared cache, which
 `/readyz` reads.
 
 At start it queues again every send a stopped consumer left unfinished (one scan,
-``sending.resume_unfinished``), so a SIGKILL mid-send resumes. :func:`stopping`
+``sending.resume_unfinished``), so a SIGKILL mid-send resumes, and every chat message
+still pending (``chats.service.resume_pending_messages``). :func:`stopping`
 tells a running delivery that SIGTERM came: it finishes its current call, stops,
 and queues the rest for the next consumer.
 """
@@ -66,16 +67,23 @@ class DeliveryConsumer(Consumer):
         super()._handle_signal(signum, frame)
 
     def resume_unfinished(self) -> None:
-        """Queue again every send left with batches to go (one scan, before the workers start)."""
+        """Queue again every send left with batches to go and every chat message still
+        pending (one scan, before the workers start)."""
+        from dashboard.chats.service import resume_pending_messages
         from dashboard.notifications.sending import resume_unfinished
 
         try:
             with self.app.app_context():
                 ids = resume_unfinished()
+                messages = resume_pending_messages()
         except Exception:  # a database down at start must not keep the queue from running
             logger.exception("unfinished sends not re-queued")
             return
-        logger.info("delivery consumer re-queued %d unfinished send(s)", len(ids))
+        logger.info(
+            "delivery consumer re-queued %d unfinished send(s), %d chat message(s)",
+            len(ids),
+            len(messages),
+        )
 
     def check_worker_health(self):
         healthy = super().check_worker_health()

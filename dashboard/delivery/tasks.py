@@ -41,6 +41,18 @@ def recall_send(send_id: int):
     return run_recalls(send_id)
 
 
+@task
+def deliver_chat_message(message_id: int):
+    """Send the recorded chat message ``message_id`` (``dashboard.chats.service.deliver_message``).
+
+    One chat/send call, started by one atomic update: a duplicate of the task finds
+    it taken; a call interrupted mid-flight becomes ``unknown``, never sent again.
+    """
+    from dashboard.chats.service import deliver_message
+
+    return deliver_message(message_id)
+
+
 @task(task_base=PeriodicTask, validate_datetime=lambda self, timestamp: _EVERY_MINUTE(timestamp))
 def fire_schedules():
     """Fire the schedules that are due (``dashboard.schedules.service.fire_due``).
@@ -54,7 +66,7 @@ def fire_schedules():
 
 
 def deliver_later(send_id: int, delay: float, task: str = "deliver_send") -> None:
-    """Queue ``task(send_id)`` (``deliver_send``, ``recall_send``) to run in ``delay`` seconds (Huey's schedule).
+    """Queue ``task(send_id)`` (a send's or a chat message's id) in ``delay`` seconds (Huey's schedule).
 
     For a send another consumer holds: should that one die, its claim runs out and
     this run takes over. Immediate mode has no schedule: nothing is queued.

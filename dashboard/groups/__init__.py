@@ -7,3 +7,5 @@ the directory snapshot; ``models`` keeps the groups and their history.
 from flask import Blueprint
 
 bp = Blueprint("groups", __name__)
+
+from dashboard.groups import views  # noqa: E402,F401

@@ -7,3 +7,5 @@ composer, the schedules and the JSON API; ``models`` keeps them and their histor
 from flask import Blueprint
 
 bp = Blueprint("msgtemplates", __name__)
+
+from dashboard.msgtemplates import views  # noqa: E402,F401

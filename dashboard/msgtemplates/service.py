@@ -32,7 +32,6 @@ change templates (:func:`create_template`, :func:`update_template`,
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -99,7 +98,8 @@ class SendCost:
 
     @property
     def minutes(self) -> int:
-        return math.ceil(self.seconds / 60) if self.seconds else 0
+        """Whole minutes, rounded (at least 1 for any call): 500 s is about 8 minutes."""
+        return max(1, round(self.seconds / 60)) if self.seconds else 0
 
 
 # --- placeholders -----------------------------------------------------------------------

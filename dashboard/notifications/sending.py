@@ -55,7 +55,7 @@ from dashboard.notifications.models import (
     SendTask,
     utcnow,
 )
-from dashboard.services.dingtalk import current_company, get_client
+from dashboard.services.dingtalk import NotConfigured, current_company, get_client
 
 audit = logging.getLogger("dashboard.audit.notifications")
 
@@ -268,7 +268,11 @@ def deliver(send_id: int) -> str:
             return FINISHED  # delivered already (a duplicate of the task)
         if send.state == "paused" and send.control != CANCEL:
             return PAUSED  # a stray task of a paused send: only resume() sends it on
-        client = get_client(corpid=send.corpid)
+        try:
+            client = get_client(corpid=send.corpid)
+        except NotConfigured as exc:  # see dashboard.delivery.unconfigured: failed, not queued
+            fail_unconfigured(send, exc)
+            return FINISHED
         renewed = [time.monotonic()]
         outcome = deliver_batches(
             send, client, checkpoint=lambda: _checkpoint(send, holder, renewed)
@@ -349,6 +353,26 @@ def deliver_batches(
     db.session.commit()
     audit.info("send %s is %s (errcode %s)", send.id, send.state, send.errcode)
     return FINISHED
+
+
+def fail_unconfigured(send: Send, error: NotConfigured) -> None:
+    """No client in this consumer: every batch not yet out fails (nothing sent), with the reason.
+
+    Recorded as the client refusing a call before sending it (reason ``invalid``): the
+    page says "not sent" and why (``dashboard.delivery.unconfigured``).
+    """
+    from dashboard.delivery.unconfigured import not_configured_text
+
+    text = not_configured_text(error)
+    for task in send.tasks:
+        if task.interrupted:
+            task.give_up()
+        elif task.may_send:
+            task.refuse(InvalidMessage("agent", text))
+    send.control = None
+    settle_after_send(send)
+    db.session.commit()
+    audit.warning("send %s not sent: no DingTalk client (%s)", send.id, type(error).__name__)
 
 
 def cancel_rest(send: Send) -> int:
@@ -472,7 +496,18 @@ def run_recalls(send_id: int) -> str:
         db.session.refresh(send)
         by_task_id = {t.task_id: t for t in send.tasks if t.task_id is not None}
         attempts = [a for a in send.recalls if a.state == PENDING]
-        client = get_client(corpid=send.corpid) if attempts else None
+        try:
+            client = get_client(corpid=send.corpid) if attempts else None
+        except NotConfigured as exc:  # as for a send: failed, nothing sent, the reason said
+            from dashboard.delivery.unconfigured import not_configured_text
+
+            refusal = InvalidMessage("agent", not_configured_text(exc))
+            for attempt in attempts:
+                if attempt.interrupted:
+                    attempt.give_up()
+                else:
+                    attempt.refuse(refusal)
+            attempts = []
         for attempt in attempts:
             if attempt.interrupted:
                 attempt.give_up()

@@ -1,6 +1,8 @@
-// Send history: every row of a send still going out (queued, sending, paused, or waiting
-// for DingTalk's progress) polls GET /notifications/<id>/status and updates its state
-// badge and delivery line in place, until the send settles.
+// Rows that follow their own status until they settle: the send history (a send still
+// going out, or waiting for DingTalk's progress, polls GET /notifications/<id>/status)
+// and a chat's messages (a queued message polls GET /chats/<chatid>/messages/<id>/status).
+// Each updates its state badge and delivery line in place; a status may also give
+// `settled_text` (the line once settled) and `link_url` / `link_text` (a link shown then).
 (function () {
   "use strict";
 
@@ -17,7 +19,14 @@
       }
     }
     const line = row.querySelector('[data-row-field="delivery"]');
-    if (line) line.textContent = data.in_progress ? data.delivery_text : "";
+    if (line) line.textContent = data.in_progress ? data.delivery_text : data.settled_text || "";
+    const link = row.querySelector('[data-row-field="link"]');
+    if (link && data.link_url) {
+      link.href = data.link_url;
+      link.textContent = data.link_text || "";
+      link.hidden = false;
+      if (badge) badge.hidden = true;
+    }
   }
 
   function poll(row) {

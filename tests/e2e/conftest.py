@@ -1,7 +1,9 @@
 """Real Chromium (Debian's package) driven by Playwright against live servers.
 
 The dashboard runs in a thread on an ephemeral port with its own SQLite file,
-in front of the sandbox emulator; the browser is never downloaded.
+in front of the sandbox emulator; the browser is never downloaded. A module marked
+``pytest.mark.isv`` gets the dashboard in ISV mode with the sandbox's two demo
+companies (none chosen yet) instead of the internal app.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.sandbox.isv import DEMO_CORP_A, DEMO_CORP_B
 from tests.conftest import _ServerThread
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.e2e
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "isv: the journey runs on the dashboard in ISV mode")
 
 
 def pytest_collection_modifyitems(items):
@@ -54,8 +61,16 @@ def browser():
 
 
 @pytest.fixture
-def live_app(app):
-    """The test `app` (fresh database, on the sandbox) served over real HTTP."""
+def isv_app(make_isv_app):
+    """The dashboard in ISV mode with the sandbox's two companies, none chosen yet."""
+    return make_isv_app(DEMO_CORP_A, DEMO_CORP_B)
+
+
+@pytest.fixture
+def live_app(request):
+    """The test `app` (fresh database, on the sandbox), or `isv_app` when the journey is
+    marked ``isv``, served over real HTTP."""
+    app = request.getfixturevalue("isv_app" if request.node.get_closest_marker("isv") else "app")
     thread = _ServerThread(app)
     thread.start()
     yield thread
@@ -84,6 +99,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def sign_in(page, username: str = "admin", password: str = "admin-password") -> None:
+    """Sign in through the login form (its own submit button, not the navbar's language switch)."""
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

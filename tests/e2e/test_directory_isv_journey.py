@@ -6,21 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.sandbox.isv import DEMO_CORP_A as CORP_A
-from dashboard.sandbox.isv import DEMO_CORP_B as CORP_B
+from tests.e2e.conftest import sign_in
 
-
-@pytest.fixture
-def app(make_isv_app):
-    """The dashboard in ISV mode with the sandbox's two companies, none chosen yet."""
-    return make_isv_app(CORP_A, CORP_B)
-
-
-def sign_in(page) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", "admin-password")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/")
+pytestmark = pytest.mark.isv
 
 
 def test_the_picker_asks_for_a_company_then_searches_it(page):

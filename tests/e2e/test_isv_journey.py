@@ -8,23 +8,12 @@ from playwright.sync_api import expect
 from dashboard.sandbox.isv import DEMO_CORP_A as CORP_A
 from dashboard.sandbox.isv import DEMO_CORP_B as CORP_B
 from dashboard.sandbox.isv import IsvSandboxControl
+from tests.e2e.conftest import sign_in
 
 ASYNCSEND = "/topapi/message/corpconversation/asyncsend_v2"
 
 
-@pytest.fixture
-def app(make_isv_app):
-    """The dashboard in ISV mode with the sandbox's two companies."""
-    return make_isv_app(CORP_A, CORP_B)
-
-
-def sign_in(page) -> None:
-    """Like conftest.sign_in, but clicks the form's button, not the navbar's language switch."""
-    page.goto("/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", "admin-password")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/")
+pytestmark = pytest.mark.isv
 
 
 def switch_to(page, corpid: str, name: str) -> None:

@@ -147,7 +147,7 @@ def test_per_recipient_send_is_one_call_per_person_each_with_their_message(app, 
 
 def test_cost_of_a_per_recipient_send():
     cost = service.per_recipient_cost(10_000, 20)
-    assert cost.calls == 10_000 and cost.seconds == 500 and cost.minutes == 9
+    assert cost.calls == 10_000 and cost.seconds == 500 and cost.minutes == 8
 
 
 def test_history_of_create_update_duplicate_delete(app):

@@ -53,8 +53,15 @@ def chat(signed_in) -> Chat:
     return only_chat()
 
 
-def send_text(client, chatid: str, text: str = "今天 15:00 开会"):
-    return client.post(f"/chats/{chatid}", data={"msgtype": "text", "msg": text})
+def send_text(client, chatid: str, text: str = "今天 15:00 开会", **options):
+    return client.post(f"/chats/{chatid}", data={"msgtype": "text", "msg": text}, **options)
+
+
+def sent_page(client, chatid: str, text: str = "今天 15:00 开会") -> str:
+    """The chat page the admin lands on after sending (the queue delivered it meanwhile)."""
+    response = send_text(client, chatid, text, follow_redirects=True)
+    assert response.status_code == 200 and len(response.history) == 1
+    return response.get_data(as_text=True)
 
 
 # --- sign-in -------------------------------------------------------------------------
@@ -71,7 +78,7 @@ def test_chat_pages_require_sign_in(client):
 def test_new_chat_form_offers_members_picker_and_plain_settings(signed_in):
     page = signed_in.get("/chats/new").get_data(as_text=True)
     assert 'name="useridlist"' in page and 'data-picker="users"' in page
-    assert "js/picker.js" in page
+    assert "js/picker." in page
     for setting in SETTINGS_OFF:
         assert f'name="{setting}"' in page
     assert "可见：新成员可查看最近 100 条消息" in page
@@ -356,9 +363,7 @@ def test_vendor_and_admin_text_is_escaped(chat, signed_in):
 
 def test_sending_into_a_dissolved_chat_is_explained_and_recorded(chat, signed_in, sandbox):
     sandbox.dissolve_chat(chat.chatid)
-    response = send_text(signed_in, chat.chatid)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    page = sent_page(signed_in, chat.chatid)
     assert "钉钉未能发送该消息。" in page
     assert "该群已解散，无法再向其中发送消息。" in page
     assert "已解散" in page
@@ -371,7 +376,7 @@ def test_sending_into_a_dissolved_chat_is_explained_and_recorded(chat, signed_in
 
 def test_throttled_send_is_explained(chat, signed_in, sandbox):
     sandbox.inject("throttle", count=10, path="/chat/send")
-    page = send_text(signed_in, chat.chatid).get_data(as_text=True)
+    page = sent_page(signed_in, chat.chatid)
     assert "钉钉当前正在限流，请等一分钟后重试。" in page
     failed = db.session.execute(db.select(ChatMessage)).scalar_one()
     assert failed.reason == "throttled"
@@ -379,7 +384,7 @@ def test_throttled_send_is_explained(chat, signed_in, sandbox):
 
 def test_owner_who_left_is_explained(chat, signed_in, sandbox):
     sandbox.inject("errcode", count=1, path="/chat/send", errcode=49003, errmsg="操作者必须为群主")
-    page = send_text(signed_in, chat.chatid).get_data(as_text=True)
+    page = sent_page(signed_in, chat.chatid)
     assert "群主已退出该群，钉钉拒绝了该请求。" in page
 
 
@@ -489,8 +494,8 @@ def test_a_send_refused_because_the_owner_left_is_diagnosed(chat, signed_in, san
     """The emulator cannot make an owner leave, so chat/get's answer is stood in for."""
     sandbox.inject("errcode", count=1, path="/chat/send", errcode=40035, errmsg="不合法的参数")
     left = {"owner": "u0001", "useridlist": TWELVE[1:], "status": 1}
-    monkeypatch.setattr(service, "get_chat_info", lambda chatid: left)
-    page = send_text(signed_in, chat.chatid).get_data(as_text=True)
+    monkeypatch.setattr(service, "get_chat_info", lambda chatid, client=None: left)
+    page = send_text(signed_in, chat.chatid, follow_redirects=True).get_data(as_text=True)
     assert "群主已退出该群，钉钉拒绝了该请求。" in page
     failed = db.session.execute(db.select(ChatMessage)).scalar_one()
     assert failed.errcode == 40035 and failed.reason == "owner_left"
@@ -554,7 +559,7 @@ def test_a_hostile_errmsg_of_a_failed_chat_and_message_is_shown_escaped(chat, si
 
 def test_a_chat_failure_without_an_errcode_never_shows_none(chat, signed_in, sandbox):
     sandbox.inject("http_500", count=1, path="/chat/send")
-    page = send_text(signed_in, chat.chatid).get_data(as_text=True)
+    page = sent_page(signed_in, chat.chatid)
     assert "钉钉未能发送该消息。" in page
     assert "无法连接钉钉，或钉钉未返回可用结果。请稍后重试。" in page
     failed = db.session.execute(db.select(ChatMessage)).scalar_one()
@@ -587,3 +592,105 @@ def test_new_chat_in_isv_mode_without_a_company_keeps_the_form_and_records_nothi
     assert 'value="没选企业的群"' in page
     assert db.session.execute(db.select(Chat)).first() is None
     assert chat_calls(sandbox, "/chat/create") == 0
+
+
+# --- messages go out through the delivery queue -----------------------------------------
+
+
+@pytest.fixture
+def no_consumer(monkeypatch):
+    """Messages stay queued: nothing runs the queue's tasks (the ids handed to it are kept)."""
+    from dashboard.delivery import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.deliver_chat_message, "enqueue", queued.append)
+    return queued
+
+
+def only_message() -> ChatMessage:
+    db.session.expire_all()
+    return db.session.execute(db.select(ChatMessage)).scalar_one()
+
+
+def test_a_message_answers_at_once_queued_and_its_row_follows_it_until_sent(
+    chat, signed_in, sandbox, no_consumer
+):
+    response = send_text(signed_in, chat.chatid, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    message = only_message()
+    assert no_consumer == [message.id] and chat_calls(sandbox, "/chat/send") == 0
+    assert message.state == "pending" and message.queued and message.corpid is None
+    assert "消息已排队：将在后台发出，下方的状态会自动更新。" in page
+    status_url = f"/chats/{chat.chatid}/messages/{message.id}/status"
+    assert f'data-status-url="{status_url}"' in page and "js/history_status." in page
+    assert "排队中" in page
+    status = signed_in.get(status_url).get_json()
+    assert (status["state"], status["state_label"], status["in_progress"]) == (
+        "pending", "排队中", True,
+    )  # fmt: skip
+
+    assert service.deliver_message(message.id) == service.FINISHED  # what the consumer runs
+    status = signed_in.get(status_url).get_json()
+    assert (status["state_label"], status["in_progress"]) == ("已发送", False)
+    assert status["link_url"] == f"/chats/{chat.chatid}/messages/{message.id}"
+    assert status["link_text"] == "已读情况"
+    assert chat_calls(sandbox, "/chat/send") == 1
+    assert only_message().reply["messageId"] == only_message().message_id
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert "data-unsettled" not in page and status["link_url"] in page
+
+
+def test_a_failed_message_settles_with_its_reason_in_the_status(
+    chat, signed_in, sandbox, no_consumer
+):
+    send_text(signed_in, chat.chatid)
+    sandbox.dissolve_chat(chat.chatid)
+    service.deliver_message(only_message().id)
+    status = signed_in.get(f"/chats/{chat.chatid}/messages/{only_message().id}/status").get_json()
+    assert (status["state_label"], status["in_progress"]) == ("失败", False)
+    assert "该群已解散" in status["settled_text"] and "40035" in status["settled_text"]
+    assert "link_url" not in status
+
+
+def test_a_message_is_sent_once_however_often_its_task_runs(chat, signed_in, sandbox, no_consumer):
+    send_text(signed_in, chat.chatid)
+    message_id = only_message().id
+    assert service.deliver_message(message_id) == service.FINISHED
+    assert service.deliver_message(message_id) == service.FINISHED  # a duplicate task
+    assert chat_calls(sandbox, "/chat/send") == 1
+    assert service.deliver_message(999) == service.GONE
+
+
+def test_a_message_interrupted_mid_call_is_unknown_and_never_sent_again(
+    chat, signed_in, sandbox, no_consumer, app
+):
+    from datetime import timedelta
+
+    from dashboard.attempts import utcnow
+
+    send_text(signed_in, chat.chatid)
+    message = only_message()
+    message.attempted_at = utcnow()  # a consumer started the call just now
+    db.session.commit()
+    assert service.deliver_message(message.id) == service.BUSY  # maybe still on the wire
+    assert only_message().state == "pending"
+    message = only_message()
+    message.attempted_at = utcnow() - timedelta(seconds=app.config["DELIVERY_CLAIM_SECONDS"] + 1)
+    db.session.commit()  # that consumer died mid-call long ago
+    assert service.deliver_message(message.id) == service.FINISHED
+    message = only_message()
+    assert (message.state, message.reason) == ("unknown", "no_answer")
+    assert chat_calls(sandbox, "/chat/send") == 0
+    page = signed_in.get(f"/chats/{chat.chatid}").get_data(as_text=True)
+    assert "结果未知" in page and "没有重复发送" in page
+
+
+def test_a_consumer_starting_queues_the_pending_messages_again(
+    chat, signed_in, sandbox, no_consumer
+):
+    send_text(signed_in, chat.chatid, "一")
+    send_text(signed_in, chat.chatid, "二")
+    first, second = db.session.execute(db.select(ChatMessage).order_by(ChatMessage.id)).scalars()
+    service.deliver_message(first.id)
+    no_consumer.clear()
+    assert service.resume_pending_messages() == [second.id] == no_consumer
