@@ -142,7 +142,8 @@ class SandboxSettings:
     # Robot messages (§3, §4).
     robot_user_ids_max: int = 20  # batchSend, readStatus receivers
     robot_recall_keys_max: int = 20
-    robot_msg_param_max_bytes: int = 15000  # group: doc; 1:1 unverified, same value
+    robot_msg_param_max_bytes: int = 15000  # groupMessages/send (doc)
+    robot_oto_msg_param_max_bytes: int = 15000  # oToMessages/batchSend: unverified, same value
     robot_msg_param_strict: bool = True  # msgParam values must be strings, required keys present
     robot_window_seconds: int = 86400  # read status and recall only within 24 h
     robot_processing_seconds: float = 1.0  # sendStatus PROCESSING this long after a send
@@ -175,6 +176,7 @@ class SandboxSettings:
     group_quota: int = 1000  # unverified -> 500 system.error
     scene_group_title_max: int = 30
     scene_group_members_max: int = 1000
+    topapi_scenegroup_create_errcode: int = 0  # §5.3 unverified: closed to new apps (0 = open)
 
     # Logging.
     log_requests: bool = True

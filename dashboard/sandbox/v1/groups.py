@@ -186,6 +186,38 @@ def scene_group_create(call: V1Call) -> dict[str, Any]:
     return {"open_conversation_id": cid, "chat_id": chatid}
 
 
+@v1_route(bp, "/v1.0/im/sceneGroups", "POST")
+def scene_group_create_camel(call: V1Call) -> dict[str, Any]:
+    """§5.2's camelCase twin (SDK-py CreateSceneGroupConversation; docs unverified)."""
+    settings = call.settings
+    title = call.string("groupName", required=True)
+    if len(title) > settings.scene_group_title_max:
+        raise bad_request(
+            "parameter.invalid", f"groupName不能超过{settings.scene_group_title_max}个字符"
+        )
+    template_id = call.string("templateId", required=True)
+    owner = call.string("groupOwnerId", required=True)
+    if owner not in call.company.users:
+        raise bad_request("permession.checkFailed", "群主不在应用可见性内")
+    members = known_members(call, call.string_list("userIdList"), "member.notFound")
+    everyone = [owner] + [m for m in members if m != owner]
+    if len(everyone) > settings.scene_group_members_max:
+        raise bad_request("member.exceed", "群成员数超过限制")
+    uuid = call.string("uuid")
+    if uuid and uuid in call.v1.scene_uuids:
+        return {
+            "openConversationId": call.state.chats[call.v1.scene_uuids[uuid]].open_conversation_id
+        }
+    chatid, cid = new_chat_ids()
+    chat = Chat(chatid, cid, title, owner, everyone, 2, {}, icon=call.string("icon"))
+    add_group(call, chat)
+    join_robot(call, chat, settings.robot_install_delay)
+    if uuid:
+        call.v1.scene_uuids[uuid] = chatid
+    call.v1.scene_templates[cid] = template_id
+    return {"openConversationId": cid}
+
+
 @v1_route(bp, "/v1.0/im/sceneGroup/member/add", "POST")
 def scene_member_add(call: V1Call) -> dict[str, Any]:
     chat = scene_chat(call)

@@ -58,7 +58,7 @@ def check_robot_code(call: V1Call, unknown: str = "invalidParameter.robotCode.no
     return code
 
 
-def read_message(call: V1Call) -> tuple[str, dict[str, Any]]:
+def read_message(call: V1Call, max_bytes: int) -> tuple[str, dict[str, Any]]:
     """msgKey from the catalogue and msgParam as a JSON string of string values (§10.4)."""
     msg_key = call.string("msgKey", required=True, code="invalidParameter.msgKey.empty")
     if msg_key not in MSG_KEYS:
@@ -69,11 +69,8 @@ def read_message(call: V1Call) -> tuple[str, dict[str, Any]]:
     if not isinstance(raw, str):
         raise bad_request("invalidParameter.msgParam.invalid", "msgParam必须是JSON字符串")
     settings = call.settings
-    if len(raw.encode("utf-8")) > settings.robot_msg_param_max_bytes:
-        raise bad_request(
-            "invalidParameter.msgParam.tooLong",
-            f"msgParam超过{settings.robot_msg_param_max_bytes}字节",
-        )
+    if len(raw.encode("utf-8")) > max_bytes:
+        raise bad_request("invalidParameter.msgParam.tooLong", f"msgParam超过{max_bytes}字节")
     try:
         param = json.loads(raw)
     except ValueError:
@@ -144,7 +141,7 @@ def oto_batch_send(call: V1Call) -> dict[str, Any]:
     limit = call.settings.robot_user_ids_max
     if len(user_ids) > limit:
         raise bad_request("invalidParameter.userIds.overMax", f"userIds超过最大限制{limit}")
-    msg_key, param = read_message(call)
+    msg_key, param = read_message(call, call.settings.robot_oto_msg_param_max_bytes)
     users = call.company.users
     unique = list(dict.fromkeys(user_ids))
     invalid = [u for u in unique if u not in users]
@@ -257,7 +254,7 @@ def robot_group(call: V1Call, robot_code: str):
 def group_send(call: V1Call) -> dict[str, Any]:
     """§4.1: the robot must be in the group; msgParam ≤ 15 000 bytes."""
     robot_code = check_robot_code(call, unknown="invalidParameter.robotCode.auth")
-    msg_key, param = read_message(call)
+    msg_key, param = read_message(call, call.settings.robot_msg_param_max_bytes)
     chat = robot_group(call, robot_code)
     message = call.v1.add_message(
         RobotMessage(

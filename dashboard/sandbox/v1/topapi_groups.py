@@ -56,6 +56,10 @@ def find_chat(call: OapiCall) -> Chat:
 @oapi_route(bp, "/topapi/im/chat/scenegroup/create", "POST")
 def create(call: OapiCall) -> dict[str, Any]:
     settings = call.settings
+    if settings.topapi_scenegroup_create_errcode:
+        raise OapiError(
+            settings.topapi_scenegroup_create_errcode, "该接口已不再开放，请使用新版接口"
+        )
     title = call.params.string("title", required=True) or ""
     if len(title) > settings.scene_group_title_max:
         raise invalid_param(f"title 不能超过{settings.scene_group_title_max}个字符")

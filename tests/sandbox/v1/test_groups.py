@@ -90,3 +90,18 @@ def test_scene_group_robot_install_can_lag(api, sandbox):
     assert_error(api.post("/v1.0/robot/groupMessages/send", send), 400, "resource.unavailable")
     sandbox.advance(2)
     assert api.post("/v1.0/robot/groupMessages/send", send).status_code == 200
+
+
+def test_camel_case_scene_group_twin(api):
+    body = {
+        "groupName": "客户群",
+        "templateId": "tpl",
+        "groupOwnerId": "manager01",
+        "userIdList": ["manager02"],
+    }
+    reply = api.post("/v1.0/im/sceneGroups", body).json()
+    assert set(reply) == {"openConversationId"}
+    info = api.post(
+        "/v1.0/im/sceneGroups/query", {"openConversationId": reply["openConversationId"]}
+    )
+    assert info.json()["templateId"] == "tpl"

@@ -46,3 +46,9 @@ def test_unknown_scene_group_and_token_errors_use_the_topapi_envelope(oapi):
     assert missing["errcode"] != 0 and "request_id" in missing
     bad = oapi.post("/topapi/im/chat/scenegroup/get", {"open_conversation_id": "x"}, token="bad")
     assert (bad["errcode"], bad["sub_code"]) == (88, "40014")
+
+
+def test_topapi_scene_group_create_can_be_closed(oapi, sandbox):
+    sandbox.set_knobs(topapi_scenegroup_create_errcode=400002)
+    body = {"title": "t", "template_id": "tpl", "owner_user_id": "manager01"}
+    assert oapi.post("/topapi/im/chat/scenegroup/create", body)["errcode"] == 400002
