@@ -20,6 +20,8 @@ from dashboard.api.models import SCOPE_READ, SCOPE_SEND
 from dashboard.api.operation import CallContext, Operation
 from dashboard.api.replies import ApiReply, failure
 from dashboard.extensions import db
+from dashboard.groups.api import GROUP_IDS
+from dashboard.msgtemplates.api import PARAMS, TEMPLATE_ID
 from dashboard.schedules import recurrence, service
 from dashboard.schedules.models import DEFAULT_TIMEZONE, ON_MISSED, RUN_LATE, Schedule, ScheduleRun
 
@@ -74,6 +76,9 @@ def schedule_data(schedule: Schedule, *, runs: int = 0, warnings: list[str] | No
         "dept_id_list": schedule.dept_ids,
         "to_all_user": schedule.to_all_user,
         "msg": schedule.msg,
+        "template_id": schedule.template_id,
+        "params": schedule.params,
+        "group_ids": schedule.group_id_list,
         "created_by": schedule.created_by,
         "created_at": _iso(schedule.created_at),
         "updated_by": schedule.updated_by,
@@ -111,8 +116,19 @@ def _spec(a: Mapping[str, Any], base: Schedule | None = None) -> service.Schedul
         dept_ids = [int(d) for d in a.get("dept_id_list") or []]
         everyone = bool(a.get("to_all_user"))
     timezone = a.get("timezone") or (base.timezone if base is not None else DEFAULT_TIMEZONE)
+    if given("template_id") or given("msg") or base is None:  # a new msg drops the template
+        template_id, params = a.get("template_id"), a.get("params") or {}
+    else:
+        template_id, params = base.template_id, a.get("params") or base.params
+    if given("group_ids") or base is None:
+        group_ids = [int(g) for g in a.get("group_ids") or []]
+    else:
+        group_ids = base.group_id_list
     spec = service.ScheduleSpec(
-        msg=a["msg"] if given("msg") else base.msg,  # type: ignore[union-attr]
+        msg=a.get("msg") if base is None or given("msg") else base.msg,
+        template_id=template_id,
+        params=params,
+        group_ids=group_ids,
         kind="once",
         userid_list=userids,
         dept_id_list=dept_ids,
@@ -199,13 +215,10 @@ def _require_create(values: Mapping[str, Any]) -> None:
         everyone = bool(Field("to_all_user", "boolean").parse(values.get("to_all_user")))
     except FieldError:
         everyone = True
-    if (
-        is_missing(values.get("userid_list"))
-        and is_missing(values.get("dept_id_list"))
-        and not everyone
-    ):
+    lists = ("userid_list", "dept_id_list", "group_ids")
+    if all(is_missing(values.get(k)) for k in lists) and not everyone:
         raise FieldError(RECIPIENTS_MESSAGE)
-    if is_missing(values.get("msg")):
+    if is_missing(values.get("msg")) and is_missing(values.get("template_id")):
         raise FieldError("msg不能为空")
     if is_missing(values.get("run_at")) and is_missing(values.get("cron")):
         raise FieldError(WHEN_MESSAGE)
@@ -278,6 +291,7 @@ def _message_fields(required: bool) -> tuple[Field, ...]:
             _l("Department ids: an array or a comma-separated string."),
             numeric_items=True,
         ),
+        GROUP_IDS,
         Field("to_all_user", "boolean", None, _l("Send to the whole company (true/false).")),
         Field(
             "msg",
@@ -286,6 +300,8 @@ def _message_fields(required: bool) -> tuple[Field, ...]:
             _l("The text to send (or a DingTalk msg object)."),
             example="Daily report for {date}",
         ),
+        TEMPLATE_ID,
+        PARAMS,
     )
 
 

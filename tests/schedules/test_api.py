@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from dashboard.api.auth import create_token
 from dashboard.extensions import db
 from dashboard.notifications.models import Send
-from dashboard.schedules.models import Schedule
+from dashboard.schedules.models import Schedule, ScheduleRun
 from tests.api.conftest import ApiCaller
 
 
@@ -126,3 +128,46 @@ def test_a_read_token_lists_but_does_not_create(client, clock):
         reader("scheduleCreate", {"userid_list": "u1", "msg": "x", "cron": "0 9 * * *"}).status_code
         == 403
     )
+
+
+def test_a_template_and_a_group_are_rendered_and_resolved_at_each_run(api, clock, app):
+    from dashboard.groups.service import save_group
+    from dashboard.msgtemplates.service import create_template
+    from dashboard.schedules import service
+
+    with app.test_request_context():
+        template = create_template(
+            name="Daily", fields={"msgtype": "text", "msg": "{project} report {date}"}, user="admin"
+        )
+        group = save_group(
+            None, name="Team", userids=["u0001", "u0002"], dept_ids=[],
+            include_sub_departments=False, user="admin",
+        )  # fmt: skip
+        template_id, group_id = template.id, group.id
+
+    missing = api(
+        "scheduleCreate", {"template_id": template_id, "group_ids": [group_id], "cron": "0 9 * * *"}
+    )
+    assert missing.status_code == 400 and "{project}" in missing.get_json()["msg"]
+
+    body = {"template_id": template_id, "params": {"project": "Apollo"}, "group_ids": [group_id]}
+    data = api("scheduleCreate", body | {"cron": "0 9 * * *"}).get_json()["data"]
+    assert data["template_id"] == template_id and data["group_ids"] == [group_id]
+    assert data["params"] == {"project": "Apollo"} and data["warning"] is None  # {date}
+
+    with app.test_request_context():
+        clock.set(datetime(2027, 1, 15, 9, 0, 5))
+        [first] = service.fire_due()
+        save_group(
+            db.session.get(type(group), group_id), name="Team", userids=["u0003"], dept_ids=[],
+            include_sub_departments=False, user="admin",
+        )  # fmt: skip
+        clock.set(datetime(2027, 1, 16, 9, 0, 5))
+        [second] = service.fire_due()
+    sends = [db.session.get(ScheduleRun, run_id).send for run_id in (first, second)]
+    assert [s.msg["text"]["content"] for s in sends] == [
+        "Apollo report 2027年1月15日",
+        "Apollo report 2027年1月16日",
+    ]
+    assert [s.userids for s in sends] == [["u0001", "u0002"], ["u0003"]]
+    assert sends[1].origin["template"]["id"] == template_id
