@@ -76,6 +76,20 @@ def alibabacloud_calls() -> None:
         ),
     )
     assert token
+    check(
+        "oauth2.get_corp_access_token (ISV)",
+        lambda: expect(
+            auth.get_corp_access_token(
+                oauth.GetCorpAccessTokenRequest(
+                    auth_corp_id="dingisvcorpa",
+                    suite_key="suitesandboxkey",
+                    suite_secret="suite-sandbox-secret",
+                    suite_ticket="ticket",
+                )
+            ).body.access_token,
+            "no corp token",
+        ),
+    )
 
     def bad_token():
         try:
@@ -98,6 +112,36 @@ def alibabacloud_calls() -> None:
     bots = robot_client.Client(config())
     hdr = lambda cls: cls(x_acs_dingtalk_access_token=token)  # noqa: E731
     check("robot error envelope -> TeaException", bad_token)
+
+    def throttled():
+        try:
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    f"{BASE}/_sandbox/faults",
+                    data=json.dumps(
+                        {"kind": "throttle", "path": "/v1.0/robot/groupMessages/send"}
+                    ).encode(),
+                    headers={"Content-Type": "application/json"},
+                ),
+                timeout=10,
+            )
+            bots.org_group_send_with_options(
+                robot.OrgGroupSendRequest(
+                    robot_code=APP_KEY,
+                    open_conversation_id="cid",
+                    msg_key="sampleText",
+                    msg_param='{"content":"x"}',
+                ),
+                hdr(robot.OrgGroupSendHeaders),
+                RUNTIME,
+            )
+        except TeaException as exc:
+            expect(exc.code == "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", exc.code)
+            expect(exc.data["statusCode"] == 403, exc.data)
+            return
+        raise AssertionError("no TeaException")
+
+    check("robot throttling -> TeaException 403", throttled)
     sent = check(
         "robot.batch_send_oto",
         lambda: (
