@@ -341,6 +341,24 @@ def update(call: V1Call) -> dict[str, Any]:
     return {"success": True, "result": True}
 
 
+@v1_route(bp, "/v1.0/card/streaming", "PUT")
+def streaming_update(call: V1Call) -> dict[str, Any]:
+    """§6.3 AI card streaming: `isFull` replaces the variable, else the content is appended."""
+    out_track_id = call.string("outTrackId", required=True, code="param.outTrackIdEmpty")
+    call.string("guid", required=True)
+    key = call.string("key", required=True)
+    content = call.value("content")
+    if content is not None and not isinstance(content, str):
+        raise bad_request("param.invalid", "content必须是字符串")
+    card = find_card(call, out_track_id)
+    if call.value("isFull") is True:
+        card.card_data[key] = content or ""
+    else:
+        card.card_data[key] = card.card_data.get(key, "") + (content or "")
+    card.updates += 1
+    return {"success": True, "result": True}
+
+
 @v1_route(bp, "/v1.0/card/callbacks/register", "POST")
 def register_callback(call: V1Call) -> dict[str, Any]:
     """§6.4: without forceUpdate an existing key keeps its registration, which is returned."""

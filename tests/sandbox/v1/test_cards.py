@@ -266,3 +266,16 @@ def test_group_card_for_chosen_recipients_only(api):
     api.post(CREATE, body)
     card = next(c for c in api.control_get("/state")["cards"] if c["outTrackId"] == "appr-001")
     assert [r["userId"] for r in card["recipients"]] == [everyone[1]["userId"]]
+
+
+def test_ai_card_streaming(api):
+    api.post(CREATE, card_body(api))
+    base = {"outTrackId": "appr-001", "guid": "g1", "key": "content"}
+    api.put("/v1.0/card/streaming", dict(base, content="你好", isFull=True))
+    reply = api.put("/v1.0/card/streaming", dict(base, guid="g2", content="，世界", isFull=False))
+    assert reply.json() == {"success": True, "result": True}
+    card = api.control_get("/state")["cards"][0]
+    assert card["cardParamMap"]["content"] == "你好，世界"
+    assert_error(
+        api.put("/v1.0/card/streaming", dict(base, outTrackId="nope")), 400, "param.cardNotExist"
+    )
