@@ -36,7 +36,6 @@ BLUEPRINTS = (
     ("dashboard.notifications", "/notifications"),
     ("dashboard.directory", None),
     ("dashboard.chats", "/chats"),
-    ("dashboard.schedules.views", "/schedules"),
     ("dashboard.msgtemplates", "/templates"),
     ("dashboard.groups", "/groups"),
     ("dashboard.schedules.views", "/schedules"),
