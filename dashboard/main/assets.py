@@ -1,7 +1,7 @@
 """Static files under content-hashed names, precompressed, cached for a year.
 
 At start the app hashes every file of static/ and copies it once into the build
-folder (STATIC_BUILD_DIR) as ``name.<hash>.ext`` with its Brotli and gzip
+folder (STATIC_BUILD_DIR) as ``<hash>/path/name.ext`` with its Brotli and gzip
 versions (WhiteNoise's compressor); a stylesheet's relative ``url(...)`` are
 pointed at the hashed names first. WhiteNoise serves that folder in front of
 Flask, choosing the encoding the browser accepts, and marks the files immutable:
@@ -22,16 +22,14 @@ from pathlib import Path
 from flask import Flask
 
 HASH_LENGTH = 12
-HASHED = re.compile(rf"\.[0-9a-f]{{{HASH_LENGTH}}}\.[A-Za-z0-9]+$")
+HASHED = re.compile(rf"/[0-9a-f]{{{HASH_LENGTH}}}/")
 CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')?#]+)([?#][^"')]*)?\1\s*\)""")
 ONE_YEAR = 365 * 24 * 3600
 
 
 def hashed_name(relative: str, digest: str) -> str:
-    stem, dot, ext = relative.rpartition(".")
-    if not dot or "/" in ext:
-        return f"{relative}.{digest}"
-    return f"{stem}.{digest}.{ext}"
+    """``<hash>/js/app.js``: the content's hash leads the path, the file keeps its name."""
+    return f"{digest}/{relative}"
 
 
 def _rewrite_css(text: str, relative: str, manifest: dict[str, str]) -> str:
@@ -45,7 +43,8 @@ def _rewrite_css(text: str, relative: str, manifest: dict[str, str]) -> str:
         resolved = os.path.normpath(folder / target).replace(os.sep, "/")
         if resolved not in manifest:
             return match.group(0)
-        new = os.path.relpath(manifest[resolved], folder.as_posix() or ".")
+        # From <its hash>/<folder>/ back up to the static root, then down the target's path.
+        new = "../" * (len(folder.parts) + 1) + manifest[resolved]
         return f'url("{new}")'
 
     return CSS_URL.sub(replace, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -27,7 +28,8 @@ def asset_urls(html: str) -> list[str]:
 def test_pages_name_static_files_by_content_hash(signed_in):
     urls = asset_urls(signed_in.get("/").get_data(as_text=True))
     assert urls
-    assert all(re.search(r"\.[0-9a-f]{12}\.\w+$", url) for url in urls), urls
+    assert all(re.match(r"/static/[0-9a-f]{12}/\w", url) for url in urls), urls
+    assert any(url.endswith("/js/app.js") for url in urls)  # the file keeps its name
     assert not any("bootstrap-icons.min.css" in url for url in urls)
 
 
@@ -46,9 +48,12 @@ def test_the_icon_stylesheet_names_the_hashed_subset_font(signed_in):
     (css_url,) = [u for u in asset_urls(html) if "bootstrap-icons-subset" in u]
     css = signed_in.get(css_url).get_data(as_text=True)
     (font,) = re.findall(r'url\("([^"]+)"\)', css)
-    assert re.fullmatch(r"fonts/bootstrap-icons-subset\.[0-9a-f]{12}\.woff2", font)
-    folder = css_url.rsplit("/", 1)[0]
-    assert signed_in.get(f"{folder}/{font}").status_code == 200
+    assert re.fullmatch(
+        r"(\.\./){3}[0-9a-f]{12}/vendor/bootstrap-icons/fonts/bootstrap-icons-subset\.woff2", font
+    )
+    resolved = posixpath.normpath(posixpath.join(css_url.rsplit("/", 1)[0], font))
+    reply = signed_in.get(resolved)
+    assert reply.status_code == 200 and "immutable" in reply.headers["Cache-Control"]
 
 
 def test_pages_are_compressed_for_browsers_that_accept_it(signed_in):
