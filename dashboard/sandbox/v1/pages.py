@@ -185,11 +185,19 @@ def robot_groups_view():
         if not any(c.open_conversation_id == cid for c in state.chats.values()):
             return _refuse("unknown openConversationId", 404)
         code = str(form.get("robotCode") or state.settings.app_key)
-        if form.get("member", True) in (False, "false", "0"):
-            v1.robot_groups[cid].discard(code)
-        else:
+        member = form.get("member", True) not in (False, "false", "0")
+        if member:
             v1.robot_groups[cid].add(code)
-        return jsonify({"ok": True, "robots": sorted(v1.robot_groups[cid])})
+        else:
+            v1.robot_groups[cid].discard(code)
+        robots = sorted(v1.robot_groups[cid])
+    if _wants_json():
+        return jsonify({"ok": True, "robots": robots})
+    return redirect(
+        url_for(
+            ".page", done="机器人已入群 / robot added" if member else "机器人已移出 / robot removed"
+        )
+    )
 
 
 def _refuse(message: str, status: int = 400):
@@ -204,8 +212,24 @@ def page():
         messages = [message_view(state, m) for m in reversed(list(v1.messages.values()))]
         cards = [card_view(state, c) for c in reversed(list(v1.cards.values()))]
         groups = {c.open_conversation_id: c.name for c in state.chats.values()}
+        app_key = state.settings.app_key
+        chats = [
+            {
+                "cid": c.open_conversation_id,
+                "name": c.name,
+                "members": len(c.members),
+                "robot": app_key in v1.robot_groups.get(c.open_conversation_id, ()),
+            }
+            for c in state.chats.values()
+            if c.status == 1
+        ]
     return render_template_string(
-        PAGE, messages=messages, cards=cards, groups=groups, done=request.args.get("done", "")
+        PAGE,
+        messages=messages,
+        cards=cards,
+        groups=groups,
+        chats=chats,
+        done=request.args.get("done", ""),
     )
 
 
@@ -261,5 +285,16 @@ form{display:inline}
 {% endfor %}</table>
 </section>
 {% endfor %}
+<h2>群与机器人 <span class="en">Groups and the app's robot</span></h2>
+<table><tr><th>群 <span class="en">Group</span></th><th>人数 <span class="en">Members</span></th><th>机器人 <span class="en">Robot</span></th></tr>
+{% for chat in chats %}
+<tr class="group" data-cid="{{ chat.cid }}"><td>{{ chat.name }} <span class="en">{{ chat.cid }}</span></td><td>{{ chat.members }}</td><td>
+<form method="post" action="{{ url_for('.robot_groups_view') }}">
+<input type="hidden" name="openConversationId" value="{{ chat.cid }}">
+<input type="hidden" name="member" value="{{ "false" if chat.robot else "true" }}">
+{% if chat.robot %}在群中 <span class="en">in the group</span> <button type="submit">移出 <span class="en">Remove</span></button>
+{% else %}<button type="submit">加入 <span class="en">Add</span></button>{% endif %}
+</form></td></tr>
+{% endfor %}</table>
 </body></html>
 """

@@ -279,3 +279,17 @@ def test_ai_card_streaming(api):
     assert_error(
         api.put("/v1.0/card/streaming", dict(base, outTrackId="nope")), 400, "param.cardNotExist"
     )
+
+
+def test_the_page_puts_the_robot_into_a_group(api):
+    groups = api.control_get("/groups")
+    target = next(g for g in groups if api.robot_code not in g["robots"])
+    page = api.session.get(f"{api.base_url}/_sandbox/v1/").text
+    assert target["name"] in page
+    reply = api.session.post(
+        f"{api.base_url}/_sandbox/v1/robot_groups",
+        data={"openConversationId": target["openConversationId"], "member": "true"},
+    )
+    assert reply.status_code == 200 and "robot added" in reply.text
+    after = {g["openConversationId"]: g["robots"] for g in api.control_get("/groups")}
+    assert api.robot_code in after[target["openConversationId"]]
