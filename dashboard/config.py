@@ -106,6 +106,14 @@ class Config:
     DINGTALK_CARD_OUT_TRACK_ID_MAX = _env_int("DINGTALK_CARD_OUT_TRACK_ID_MAX", 64)
     # §6.4 seconds a card callback's signed timestamp stays acceptable (it signs only the time)
     DINGTALK_CARD_CALLBACK_MAX_AGE = _env_int("DINGTALK_CARD_CALLBACK_MAX_AGE", 300)
+    # The console's own address as DingTalk reaches it (https://console.example.com): when
+    # set, the console registers <it>/cards/callback for card presses (§6.4).
+    DASHBOARD_PUBLIC_URL = _env("DASHBOARD_PUBLIC_URL")
+    # The card callback's route key, and its apiSecret (unset: derived from SECRET_KEY)
+    DINGTALK_CARD_CALLBACK_ROUTE_KEY = _env("DINGTALK_CARD_CALLBACK_ROUTE_KEY", "dashboard")
+    DINGTALK_CARD_CALLBACK_SECRET = _env("DINGTALK_CARD_CALLBACK_SECRET")
+    # People per card when a card goes to people (one IM_ROBOT space each)
+    DINGTALK_CARD_USER_BATCH = _env_int("DINGTALK_CARD_USER_BATCH", 20)
 
     # Storage
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'dashboard.db'}")

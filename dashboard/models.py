@@ -2,6 +2,7 @@
 
 from dashboard.api.models import ApiToken  # noqa: F401
 from dashboard.auth.models import User  # noqa: F401
+from dashboard.cards.models import CardResponse  # noqa: F401
 from dashboard.chats.models import Chat, ChatMessage  # noqa: F401
 from dashboard.groups.models import GroupRevision, RecipientGroup  # noqa: F401
 from dashboard.isv.models import AuthorisedCompany, SuiteTicket  # noqa: F401

@@ -90,6 +90,11 @@ class Send(db.Model):
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id"), index=True)
     #: Seconds its calls waited for DingTalk's rate budget (added per batch, see pace.py).
     budget_wait_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    #: How its batches go out (dashboard.notifications.channels): ``work_notice``
+    #: (asyncsend_v2), ``robot`` (the app's robot, 1:1 or in a group), ``card``.
+    channel: Mapped[str] = mapped_column(
+        String(12), default="work_notice", server_default="work_notice"
+    )
     #: How the message and recipients were chosen: {"template": {id, name, params},
     #: "groups": [each recipient group as resolved at send time, people included]}.
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -152,8 +157,16 @@ class SendTask(Attempt, db.Model):
     #: A batch's own msg (a per-recipient send: one person a batch, each their own
     #: rendered message); None: the send's msg.
     msg_json: Mapped[str | None] = mapped_column(Text)
+    #: What DingTalk named a batch of another channel: a robot message's
+    #: processQueryKey, a card's outTrackId (a work notice has its ``task_id``).
+    out_key: Mapped[str | None] = mapped_column(String(128), index=True)
 
     send: Mapped[Send] = relationship(back_populates="tasks")
+
+    @property
+    def accepted(self) -> bool:
+        """DingTalk took this batch: it has a task_id (or a processQueryKey / outTrackId)."""
+        return self.task_id is not None or self.out_key is not None
 
     @property
     def msg(self) -> dict[str, Any]:
@@ -180,6 +193,7 @@ class Recall(Attempt, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     send_id: Mapped[int] = mapped_column(ForeignKey("notification_sends.id"), index=True)
+    #: The task's DingTalk task_id; for another channel, the SendTask's own id.
     task_id: Mapped[int] = mapped_column(BigInteger)
     user: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -37,12 +37,16 @@ def forbidden_reason(code: str | int | None) -> str:
         "1430003": _("Blocked by DingTalk's system protection."),
         "1430004": _("Blocked by executive (高管) protection."),
     }
-    return reasons.get(str(code), _("Refused by DingTalk (code %(code)s).", code=code))
+    if str(code) not in reasons:
+        from dashboard.notifications.channels import channel_reason
+
+        reasons[str(code)] = channel_reason(code)
+    return reasons.get(str(code)) or _("Refused by DingTalk (code %(code)s).", code=code)
 
 
 def _live_tasks(send: Send) -> list[SendTask]:
     """The tasks DingTalk accepted and that were not recalled."""
-    return [t for t in send.tasks if t.task_id is not None and t.recalled_at is None]
+    return [t for t in send.tasks if t.accepted and t.recalled_at is None]
 
 
 def is_in_progress(send: Send) -> bool:
@@ -54,7 +58,7 @@ def is_in_progress(send: Send) -> bool:
 
 def overall_percent(send: Send) -> int:
     """Mean progress of the accepted tasks (recalled ones included: they were delivered)."""
-    tasks = [t for t in send.tasks if t.task_id is not None]
+    tasks = [t for t in send.tasks if t.accepted]
     if not tasks:
         return 0
     return round(sum(t.progress for t in tasks) / len(tasks))
@@ -63,6 +67,8 @@ def overall_percent(send: Send) -> int:
 def refresh_progress(send: Send) -> Send:
     """Ask getsendprogress for each unfinished task; mark the send completed when all are done."""
     pending = [t for t in _live_tasks(send) if t.status != 2]
+    if send.channel != "work_notice":  # its channel asks for read states (and settles)
+        return _refresh_channel(send)
     if pending and send.within_result_window:
         client = get_client(corpid=send.corpid)
         for task in pending:
@@ -92,6 +98,8 @@ def refresh_result(send: Send) -> Send:
     """Fetch getsendresult for each accepted task (only possible within 24 hours)."""
     if not send.within_result_window:
         return send
+    if send.channel != "work_notice":
+        return _refresh_channel(send)
     client = get_client(corpid=send.corpid)
     for task in _live_tasks(send):
         try:
@@ -101,6 +109,17 @@ def refresh_result(send: Send) -> Send:
             continue
         task.result_json = json.dumps(reply.get("send_result") or {}, ensure_ascii=False)
         task.fetched_at = utcnow()
+    db.session.commit()
+    return send
+
+
+def _refresh_channel(send: Send) -> Send:
+    """A robot or card send: its channel fetches the read states into the tasks."""
+    from dashboard.notifications.channels import get_channel
+
+    if send.within_result_window:
+        get_channel(send.channel).refresh(send)
+    settle_progress(send)
     db.session.commit()
     return send
 

@@ -45,7 +45,13 @@ from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk import messages as dtmsg
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
 from dashboard.extensions import db
-from dashboard.notifications.batches import batch_limits, plan_batches, plan_personal_batches
+from dashboard.notifications.batches import (
+    Batch,
+    batch_limits,
+    plan_batches,
+    plan_personal_batches,
+)
+from dashboard.notifications.channels import get_channel
 from dashboard.notifications.models import (
     CANCEL,
     CANCELLED,
@@ -84,8 +90,13 @@ def send_work_notice(
     nonce: str | None = None,
     personal_msgs: dict[str, dict] | None = None,
     origin: dict[str, Any] | None = None,
+    channel: str = "work_notice",
 ) -> Send:
     """Validate, record and queue one work notification; never raises DingTalk errors.
+
+    ``channel`` (dashboard.notifications.channels): ``robot`` or ``card`` sends the
+    same way through the app's robot or as an interactive card (the msg as that
+    channel has it; departments become their members).
 
     ``personal_msgs`` (userid -> msg, a per-recipient template): one batch per person,
     each with its own msg; the recipients are its keys, ``msg`` is what the history
@@ -116,10 +127,14 @@ def send_work_notice(
             "userid_list",
             _("At least one of userid_list, dept_id_list and to_all_user is required."),
         )
-    dtmsg.validate_msg(msg)
+    way = get_channel(channel)
+    if way is None:
+        dtmsg.validate_msg(msg)
     # Before anything is recorded: without a client (no company chosen in ISV mode,
     # no credentials) NotConfigured leaves no row behind.
-    get_client()
+    get_client() if way is None else way.client(current_company())
+    if way is not None:  # the people its calls name (departments expanded), checked
+        planned = way.prepare(msg, userids, dept_ids, bool(to_all_user))
 
     send = Send(
         sender=sender,
@@ -135,9 +150,12 @@ def send_work_notice(
         state="queued",
         nonce=nonce_key(nonce, sender) if nonce else None,
         origin=origin,
+        channel=channel,
     )
     if personal_msgs is not None:
         batches = plan_personal_batches({u: personal_msgs[u] for u in userids})
+    elif way is not None:
+        batches = plan_batches(planned, [], False, way.user_batch(), 1) or [Batch()]
     else:
         batches = plan_batches(userids, dept_ids, bool(to_all_user), *batch_limits())
     db.session.add(send)
@@ -269,7 +287,8 @@ def deliver(send_id: int) -> str:
         if send.state == "paused" and send.control != CANCEL:
             return PAUSED  # a stray task of a paused send: only resume() sends it on
         try:
-            client = get_client(corpid=send.corpid)
+            way = get_channel(send.channel)
+            client = get_client(corpid=send.corpid) if way is None else way.client(send.corpid)
         except NotConfigured as exc:  # see dashboard.delivery.unconfigured: failed, not queued
             fail_unconfigured(send, exc)
             return FINISHED
@@ -394,6 +413,10 @@ def cancel_rest(send: Send) -> int:
 
 def _send_batch(client: DingTalkClient, msg: dict[str, Any], task: SendTask) -> None:
     """One asyncsend_v2 call on record; a failure stays on the task (failed or unknown)."""
+    way = get_channel(task.send.channel)
+    if way is not None:  # the channel's own call, on record the same way
+        way.send_batch(task, msg)
+        return
 
     def call() -> dict[str, Any]:
         return client.messages.send_work_notice(
@@ -466,11 +489,15 @@ def recall(send: Send, user: str) -> list[Recall]:
         raise InvalidMessage("send", _("Only notifications of the last 24 hours can be recalled."))
     if is_unsettled(send):
         raise InvalidMessage("send", _("This notification is still being sent: cancel it first."))
-    tasks = [t for t in send.tasks if t.task_id is not None and t.recalled_at is None]
+    tasks = [t for t in send.tasks if t.accepted and t.recalled_at is None]
     if not tasks:
         raise InvalidMessage("send", _("This notification has nothing left to recall."))
-    get_client(corpid=send.corpid)  # no client, nothing recorded
-    attempts = [Recall(send=send, task_id=task.task_id, user=user) for task in tasks]
+    way = get_channel(send.channel)
+    get_client(corpid=send.corpid) if way is None else way.client(send.corpid)  # no client
+    attempts = [
+        Recall(send=send, task_id=task.task_id if way is None else task.id, user=user)
+        for task in tasks
+    ]
     db.session.add_all(attempts)
     db.session.commit()
     ids, send_id = [a.id for a in attempts], send.id
@@ -494,10 +521,16 @@ def run_recalls(send_id: int) -> str:
         return BUSY
     try:
         db.session.refresh(send)
-        by_task_id = {t.task_id: t for t in send.tasks if t.task_id is not None}
+        way = get_channel(send.channel)
+        by_task_id = {
+            (t.task_id if way is None else t.id): t for t in send.tasks if t.accepted
+        }
         attempts = [a for a in send.recalls if a.state == PENDING]
         try:
-            client = get_client(corpid=send.corpid) if attempts else None
+            if way is not None:
+                client = way.client(send.corpid) if attempts else None
+            else:
+                client = get_client(corpid=send.corpid) if attempts else None
         except NotConfigured as exc:  # as for a send: failed, nothing sent, the reason said
             from dashboard.delivery.unconfigured import not_configured_text
 
@@ -512,6 +545,8 @@ def run_recalls(send_id: int) -> str:
             if attempt.interrupted:
                 attempt.give_up()
                 db.session.commit()
+            elif attempt.may_send and way is not None:
+                way.recall_task(by_task_id[attempt.task_id], attempt)
             elif attempt.may_send:
                 _recall_task(client, by_task_id[attempt.task_id], attempt)
         if by_task_id and all(t.recalled_at for t in by_task_id.values()):
