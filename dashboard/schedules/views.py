@@ -142,8 +142,27 @@ def spec_from_form(form) -> service.ScheduleSpec | None:
         userid_list=parse_userids(form.userid_list.data),
         dept_id_list=parse_dept_ids(form.dept_id_list.data),
         to_all_user=bool(form.to_all_user.data),
+        **composer_choices(form),
         **values,
     )
+
+
+def composer_choices(form) -> dict:
+    """The composer's template (``template_id``, its ``param.<name>`` values) and recipient
+    groups, when the form offers them (dashboard.msgtemplates.composer): a schedule keeps
+    the template and the groups themselves, rendered and resolved again at each run."""
+    group_field = getattr(form, "group_ids", None)
+    template_field = getattr(form, "template_id", None)
+    raw = str((template_field.data if template_field is not None else "") or "").strip()
+    return {
+        "group_ids": [
+            int(g) for g in (group_field.data if group_field is not None else None) or []
+        ],
+        "template_id": int(raw) if raw.isdigit() else None,
+        "params": {
+            k.removeprefix("param."): v for k, v in request.form.items() if k.startswith("param.")
+        },
+    }
 
 
 def _error_on_form(form, exc: service.ScheduleError) -> None:
@@ -229,6 +248,8 @@ def _form_data(schedule: Schedule) -> dict:
         "cron": schedule.cron if schedule.kind == "cron" else "",
         "timezone": schedule.timezone,
         "on_missed": schedule.on_missed,
+        "group_ids": schedule.group_id_list,
+        "template_id": str(schedule.template_id or ""),
     }
 
 
@@ -242,6 +263,8 @@ def edit(schedule_id: int):
     form = ScheduleForm()
     if form.validate():
         spec = spec_from_form(form)
+        if spec is not None and spec.template_id == schedule.template_id and not spec.params:
+            spec.params = schedule.params  # the template's values, unless typed again
         if spec is not None:
             try:
                 warnings = service.update_schedule(schedule, spec, editor=current_user.username)
