@@ -694,3 +694,19 @@ def test_a_consumer_starting_queues_the_pending_messages_again(
     service.deliver_message(first.id)
     no_consumer.clear()
     assert service.resume_pending_messages() == [second.id] == no_consumer
+
+
+def test_the_apis_chat_send_not_picked_up_in_time_stays_queued_and_goes_out_once_later(
+    app, sandbox, no_consumer
+):
+    from dashboard.dingtalk.errors import RequestTimeout
+
+    with app.test_request_context():
+        chat = service.create_chat(name="接口", owner="u0001", useridlist="u0001,u0002", settings={}, created_by="admin")  # fmt: skip
+        with pytest.raises(RequestTimeout) as caught:
+            service.send_chat_message(chatid=chat.chatid, msg={"msgtype": "text", "text": {"content": "hi"}}, sender="hr-script", timeout=0)  # fmt: skip
+    assert caught.value.record.state == "pending" and chat_calls(sandbox, "/chat/send") == 0
+    message_id = caught.value.record.id
+    assert no_consumer == [message_id]
+    assert service.deliver_message(message_id) == service.FINISHED  # a consumer, later
+    assert only_message().ok and chat_calls(sandbox, "/chat/send") == 1
