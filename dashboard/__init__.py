@@ -42,6 +42,7 @@ BLUEPRINTS = (
     ("dashboard.api", "/api"),
     ("dashboard.isv.views", "/isv"),
     ("dashboard.delivery", None),  # the queue and its `flask delivery worker` command
+    ("dashboard.audit", "/audit"),
 )
 
 
@@ -123,11 +124,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     dingtalk.init_app(app)
 
-    from dashboard.auth.models import User
+    from dashboard.auth.models import load_session_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    # "id:session version": a session or remember-me cookie of an older version is refused
+    login_manager.user_loader(load_session_user)
 
     import dashboard.models  # noqa: F401  (every table, for Alembic and create_all)
 

@@ -1,6 +1,7 @@
 """Every table of the dashboard, imported in one place for Alembic and create_all."""
 
 from dashboard.api.models import ApiToken  # noqa: F401
+from dashboard.audit.models import AuditEvent  # noqa: F401
 from dashboard.auth.models import User  # noqa: F401
 from dashboard.cards.models import CardResponse  # noqa: F401
 from dashboard.chats.models import Chat, ChatMessage  # noqa: F401

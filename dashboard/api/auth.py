@@ -15,8 +15,8 @@ from datetime import timedelta
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
-from dashboard.api.models import SCOPE_SEND, SCOPES, ApiToken, hash_token
-from dashboard.auth.models import utcnow
+from dashboard.api.models import SCOPE_READ, SCOPE_SEND, SCOPES, ApiToken, hash_token
+from dashboard.auth.models import ROLES, normalise_scope, role_rank, utcnow
 from dashboard.extensions import db
 
 TOKEN_PREFIX = "dtk_"
@@ -27,15 +27,21 @@ LAST_USED_RESOLUTION = timedelta(seconds=30)
 
 @dataclass(frozen=True)
 class ApiPrincipal:
-    """Who is calling: the token's name and scope (never the token itself)."""
+    """Who is calling: the token's name, role and department scope (never the token itself)."""
 
     name: str
     scope: str
     token_id: int | None = None
+    role: str = "viewer"
+    dept_scope: tuple[int, ...] | None = None
 
     @property
     def may_send(self) -> bool:
-        return self.scope == SCOPE_SEND
+        return self.role in ("sender", "admin", "owner")
+
+    @property
+    def username(self) -> str:  # what sends record as their sender
+        return self.name
 
 
 def bearer_token() -> str | None:
@@ -55,7 +61,7 @@ def authenticate() -> ApiPrincipal | None:
         return None
     env_token = current_app.config.get("DASHBOARD_API_TOKEN")
     if env_token and hmac.compare_digest(raw.encode("utf-8"), env_token.encode("utf-8")):
-        return ApiPrincipal(name=ENV_TOKEN_NAME, scope=SCOPE_SEND)
+        return ApiPrincipal(name=ENV_TOKEN_NAME, scope=SCOPE_SEND, role="owner")
     token = db.session.execute(
         db.select(ApiToken).filter_by(token_hash=hash_token(raw))
     ).scalar_one_or_none()
@@ -65,7 +71,10 @@ def authenticate() -> ApiPrincipal | None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         db.session.commit()
-    return ApiPrincipal(name=token.name, scope=token.scope, token_id=token.id)
+    scope = tuple(token.dept_scope) if token.dept_scope else None
+    return ApiPrincipal(
+        name=token.name, scope=token.scope, token_id=token.id, role=token.role, dept_scope=scope
+    )
 
 
 def rate_limit_key() -> str:
@@ -80,13 +89,33 @@ def rate_limit_value() -> str:
     return current_app.config.get("API_RATE_LIMIT") or "6000 per minute"
 
 
-def create_token(*, name: str, scope: str, created_by: str) -> tuple[ApiToken, str]:
-    """Create a token; returns the row and the raw token, which is never stored."""
-    if scope not in SCOPES:
+def create_token(
+    *,
+    name: str,
+    scope: str | None = None,
+    created_by: str,
+    role: str | None = None,
+    dept_scope=None,
+) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the raw token, which is never stored.
+
+    The role defaults from the legacy scope (read: viewer, send: sender); the scope
+    follows the role (send when the role may send).
+    """
+    if scope is not None and scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
+    role = role or ("sender" if scope == SCOPE_SEND else "viewer")
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    scope = SCOPE_SEND if role_rank(role) >= role_rank("sender") else SCOPE_READ
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        name=name.strip(), scope=scope, token_hash=hash_token(raw), created_by=created_by
+        name=name.strip(),
+        scope=scope,
+        role=role,
+        dept_scope=normalise_scope(dept_scope),
+        token_hash=hash_token(raw),
+        created_by=created_by,
     )
     db.session.add(token)
     db.session.commit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dashboard.auth.models import utcnow
@@ -33,6 +33,10 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
     scope: Mapped[str] = mapped_column(String(8), default=SCOPE_READ)
+    #: The token's role (viewer, sender, admin, owner) and department scope (None: the
+    #: whole company), never beyond its creator's (dashboard.auth.permissions).
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    dept_scope: Mapped[list | None] = mapped_column(JSON)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -45,7 +49,7 @@ class ApiToken(db.Model):
 
     @property
     def may_send(self) -> bool:
-        return self.scope == SCOPE_SEND
+        return self.role in ("sender", "admin", "owner")
 
     def __repr__(self) -> str:
-        return f"<ApiToken {self.name} {self.scope}>"
+        return f"<ApiToken {self.name} {self.role}>"

@@ -457,6 +457,7 @@ CLASSIC_OPERATIONS: tuple[Operation, ...] = (
 #: Modules of the areas built on the classic operations, each exporting `OPERATIONS`
 #: (a tuple of `Operation`): schedules, templates, robot messages, audit, ...
 AREA_MODULES: tuple[str, ...] = (
+    "dashboard.audit.api",
     "dashboard.msgtemplates.api",
     "dashboard.groups.api",
     "dashboard.schedules.api",

@@ -16,6 +16,7 @@ from dashboard.api.auth import ApiPrincipal, bearer_token
 from dashboard.api.fields import FieldError
 from dashboard.api.operations import CallContext, Operation
 from dashboard.api.replies import ApiReply, SendFailed, dingtalk_failure, failure
+from dashboard.auth.permissions import OutOfScope
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
 from dashboard.dingtalk.redact import scrub
 from dashboard.services.dingtalk import (
@@ -40,6 +41,8 @@ def run_operation(op: Operation, payload: Mapping[str, Any], principal: ApiPrinc
         data = op.run(ctx, args)
     except FieldError as exc:
         reply = failure(400, exc.message)
+    except OutOfScope as exc:  # a scoped token's send beyond its departments: nothing sent
+        reply = failure(403, exc.message)
     except SendFailed as exc:
         reply = dingtalk_failure(exc.error, data=exc.data, note=exc.note)
     except DingTalkError as exc:

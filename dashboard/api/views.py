@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -33,6 +34,8 @@ from dashboard.api.forms import RevokeForm, TokenForm
 from dashboard.api.openapi import PLACEHOLDER_TOKEN, build_openapi, curl_example
 from dashboard.api.operations import OPERATION_LIST, OPERATIONS
 from dashboard.api.service import run_operation
+from dashboard.audit import record
+from dashboard.auth import permissions
 from dashboard.extensions import csrf, limiter
 
 #: The shell variable the curl examples read the token from (``$DINGTALK_API_TOKEN``).
@@ -102,19 +105,22 @@ def dingtalkserve(operation: str):
             401,
             {"WWW-Authenticate": 'Bearer realm="api"'},
         )
+    g.api_principal = principal  # the actor of this request (permissions, audit)
     op = OPERATIONS.get(operation)
     if op is None:
         return json_reply(
             {"success": False, "msg": _("Unknown operation %(name)s.", name=operation)}, 404
         )
-    if op.sends and not principal.may_send:
-        return json_reply(
-            {
-                "success": False,
-                "msg": _("This API token is read-only; %(name)s sends.", name=op.name),
-            },
-            403,
-        )
+    if not permissions.operation_allowed(principal, op):
+        if op.sends and not principal.may_send:
+            msg = _("This API token is read-only; %(name)s sends.", name=op.name)
+        else:
+            msg = _(
+                "This API token's role (%(role)s) may not call %(name)s.",
+                role=principal.role,
+                name=op.name,
+            )
+        return json_reply({"success": False, "msg": msg}, 403)
     payload = request_payload()
     if payload is None:
         return json_reply(
@@ -143,19 +149,22 @@ def docs():
     )
 
 
-def require_admin() -> None:
-    if not current_user.is_admin:
-        abort(403)
-
-
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
-    require_admin()
-    form = TokenForm()
+    form = TokenForm.for_creator(current_user)
     if form.validate_on_submit():
         token, raw = create_token(
-            name=form.name.data, scope=form.scope.data, created_by=current_user.username
+            name=form.name.data,
+            role=form.token_role(),
+            dept_scope=form.dept_scope_ids,
+            created_by=current_user.username,
+        )
+        record(
+            "token.create",
+            object_type="token",
+            object_id=token.id,
+            detail={"name": token.name, "role": token.role, "dept_scope": token.dept_scope},
         )
         # Rendered, not redirected: the raw token is shown once and kept nowhere, not even in the session.
         page = render_template(
@@ -171,7 +180,6 @@ def tokens():
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    require_admin()
     if not RevokeForm().validate_on_submit():
         abort(400)
     token = revoke_token(token_id)

@@ -1,7 +1,22 @@
-"""Sign-in: dashboard users, their passwords, the login page and the CLI."""
+"""Sign-in, users and their roles: the login page, the users page, the CLI, the checks.
+
+Who may do what is one table in :mod:`dashboard.auth.permissions`, enforced before
+every request; sessions end by :mod:`dashboard.auth.sessions` (idle timeout, session
+version).
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__, cli_group="users")
+
+
+def init_app(app) -> None:
+    from dashboard.auth import permissions, sessions
+    from dashboard.auth.users import bp as users_bp
+
+    sessions.init_app(app)  # before the permission check: an idle session is signed out first
+    permissions.init_app(app)
+    app.register_blueprint(users_bp, url_prefix="/accounts")
+
 
 from dashboard.auth import commands, views  # noqa: E402,F401

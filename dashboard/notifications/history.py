@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 
+from dashboard.auth import permissions
 from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.extensions import db
 from dashboard.notifications.models import Send
@@ -32,6 +33,7 @@ def history_query(filters: HistoryFilter):
         .where(of_current_company(Send.corpid))
         .order_by(Send.created_at.desc(), Send.id.desc())
     )
+    query = permissions.visible_sends(query, Send.sender)  # a scoped sender: their own
     if filters.state:
         query = query.where(Send.state == filters.state)
     if filters.msgtype:

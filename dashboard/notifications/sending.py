@@ -40,6 +40,7 @@ from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.attempts import DONE, FAILED, PENDING, UNKNOWN, record_call
+from dashboard.auth import permissions
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk import DingTalkClient
 from dashboard.dingtalk import messages as dtmsg
@@ -130,6 +131,8 @@ def send_work_notice(
     way = get_channel(channel)
     if way is None:
         dtmsg.validate_msg(msg)
+    # A sender limited to departments: recipients outside them are refused (OutOfScope)
+    permissions.check_send_scope(userids, dept_ids, bool(to_all_user))
     # Before anything is recorded: without a client (no company chosen in ISV mode,
     # no credentials) NotConfigured leaves no row behind.
     get_client() if way is None else way.client(current_company())
