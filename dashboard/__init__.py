@@ -36,6 +36,8 @@ BLUEPRINTS = (
     ("dashboard.notifications", "/notifications"),
     ("dashboard.directory", None),
     ("dashboard.chats", "/chats"),
+    ("dashboard.robot", "/robot"),
+    ("dashboard.cards", "/cards"),
     ("dashboard.msgtemplates", "/templates"),
     ("dashboard.groups", "/groups"),
     ("dashboard.schedules.views", "/schedules"),

@@ -123,7 +123,8 @@ def send_work_notice(
         dept_ids = parse_dept_ids(list(dept_id_list or []))
     except ValueError as exc:
         raise InvalidMessage("dept_id_list", str(exc)) from None
-    if not (userids or dept_ids or to_all_user):
+    group = channel != "work_notice" and bool(msg.get("openConversationId"))
+    if not (userids or dept_ids or to_all_user or group):  # a group is its recipient
         raise InvalidMessage(
             "userid_list",
             _("At least one of userid_list, dept_id_list and to_all_user is required."),

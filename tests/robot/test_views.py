@@ -1,0 +1,70 @@
+"""Robot pages with the Flask test client against the sandbox."""
+
+from __future__ import annotations
+
+from dashboard.extensions import db
+from dashboard.notifications.models import Send
+from dashboard.sandbox.v1.control import V1SandboxControl
+
+
+def test_compose_sends_a_markdown_message_to_a_department(client, auth, app, sandbox):
+    auth.login()
+    page = client.get("/robot/compose")
+    assert page.status_code == 200
+    assert "p_title" in page.text and "sampleActionCard3" in page.text
+    reply = client.post(
+        "/robot/compose",
+        data={
+            "msg_key": "sampleMarkdown",
+            "p_title": "周报",
+            "p_text": "## 本周",
+            "dept_id_list": "2",
+        },
+    )
+    assert reply.status_code == 302, reply.text
+    send = Send.query.one()
+    assert (send.channel, send.msgtype, send.state) == ("robot", "sampleMarkdown", "submitted")
+    assert send.tasks[0].out_key
+    detail = client.get(reply.headers["Location"])
+    assert detail.status_code == 200 and "周报" in detail.text
+
+
+def test_missing_fields_are_said_in_the_form_and_nothing_is_recorded(client, auth, sandbox):
+    auth.login()
+    reply = client.post(
+        "/robot/compose", data={"msg_key": "sampleLink", "p_title": "x", "userid_list": "manager01"}
+    )
+    assert reply.status_code == 200
+    assert "messageUrl" in reply.text and Send.query.count() == 0
+    reply = client.post(
+        "/robot/compose", data={"msg_key": "sampleText", "p_content": "hi", "dept_id_list": "x"}
+    )
+    assert reply.status_code == 200 and Send.query.count() == 0
+
+
+def test_groups_list_the_robots_groups_and_a_group_message_is_read_and_recalled(
+    client, auth, sandbox
+):
+    auth.login()
+    v1 = V1SandboxControl(sandbox.base_url)
+    cid = v1.robot_group_ids()[0]
+    page = client.get("/robot/groups")
+    assert page.status_code == 200 and cid in page.text
+    assert "/robot/groups" in client.get("/chats/").text
+    reply = client.post(
+        "/robot/compose",
+        data={"msg_key": "sampleText", "p_content": "大家好", "open_conversation_id": cid},
+    )
+    assert reply.status_code == 302, reply.text
+    send = Send.query.one()
+    assert send.state == "submitted" and send.tasks[0].userids == []
+    member = v1.message(send.tasks[0].out_key)["recipients"][0]["userId"]
+    v1.read(send.tasks[0].out_key, member)
+    client.get(reply.headers["Location"])
+    db.session.expire_all()
+    assert member in send.tasks[0].result["read_user_id_list"]
+    assert "大家好" in client.get("/robot/groups").text
+    client.post(f"/notifications/{send.id}/recall")
+    assert v1.message(send.tasks[0].out_key)["recalled"]
+    db.session.expire_all()
+    assert send.state == "recalled"
