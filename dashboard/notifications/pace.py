@@ -4,8 +4,8 @@ Each batch's call waits in the rate governor (``dashboard.dingtalk.ratelimit``) 
 slot of DingTalk's per-app budget, shared by every process. The governor adds every
 wait to the calling thread's total; the listeners below take that total when a batch
 is started (the waits before it belong to someone else) and again when its outcome is
-recorded, and add the second to ``Send.budget_wait_s``, in the same commit as the
-outcome. The record of a batch (``dashboard.attempts``) stays as it is: this module
+recorded, and add the second to ``Send.budget_wait_s`` (an UPDATE in the same commit
+as the outcome). The record of a batch (``dashboard.attempts``) stays as it is: this module
 only listens to it. It is imported by the notifications views, so every process that
 builds the app (web and worker) listens.
 
@@ -19,7 +19,8 @@ import threading
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, update
+from sqlalchemy.orm import object_session
 
 from dashboard.dingtalk.ratelimit import DEFAULT_RATE, take_thread_budget_wait
 from dashboard.notifications import sending
@@ -42,8 +43,18 @@ def _batch_finished(task: SendTask, value: Any, old: Any, initiator: Any) -> Non
         return  # cleared by a start, or settled without a call (interrupted, cancelled)
     _THREAD.started = False
     waited = take_thread_budget_wait()
-    if waited > 0 and task.send is not None:
-        task.send.budget_wait_s = (task.send.budget_wait_s or 0.0) + waited
+    session = object_session(task)
+    if waited <= 0 or session is None or task.send_id is None:
+        return
+    # One UPDATE in the outcome's transaction, without loading the Send (its recipient
+    # list can be 100,000 userids long, and this runs after every batch).
+    with session.no_autoflush:
+        session.execute(
+            update(Send)
+            .where(Send.id == task.send_id)
+            .values(budget_wait_s=Send.budget_wait_s + waited)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def budget_rate() -> float:
