@@ -51,6 +51,7 @@ from dashboard.schedules.models import (
     ON_MISSED,
     PAUSED,
     RUN_LATE,
+    RUNNING,
     SENT,
     SKIP,
     SKIPPED,
@@ -468,6 +469,7 @@ def fire_due(at: datetime | None = None) -> list[int]:
     Called by every consumer each minute: what another consumer claimed first is left to it.
     """
     at = at or now()
+    recover_interrupted(at)
     due = db.session.execute(
         db.select(Schedule.id)
         .where(Schedule.state == ACTIVE, Schedule.next_run_at <= at)
@@ -479,6 +481,41 @@ def fire_due(at: datetime | None = None) -> list[int]:
         if run is not None:
             runs.append(run.id)
     return runs
+
+
+def recover_interrupted(at: datetime) -> list[int]:
+    """Finish the runs a consumer claimed and then died with (still ``running`` after the
+    claim time, DELIVERY_CLAIM_SECONDS): their send is made with the run's own nonce, so a
+    send that was in fact recorded is found, never made twice."""
+    limit = at - timedelta(seconds=float(current_app.config.get("DELIVERY_CLAIM_SECONDS") or 180))
+    stuck = db.session.execute(
+        db.select(ScheduleRun.id).where(
+            ScheduleRun.outcome == RUNNING,
+            ScheduleRun.send_id.is_(None),
+            ScheduleRun.started_at < limit,
+        )
+    ).scalars()
+    done = []
+    for run_id in list(stuck):
+        claimed = db.session.execute(
+            update(ScheduleRun)
+            .where(ScheduleRun.id == run_id, ScheduleRun.outcome == RUNNING)
+            .where(ScheduleRun.started_at < limit)
+            .values(started_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        if claimed.rowcount != 1:
+            continue  # another consumer took it over first
+        run = db.session.get(ScheduleRun, run_id)
+        audit.info("schedule %s run %s interrupted: made again", run.schedule_id, run_id)
+        if run.late_seconds is not None and run.schedule.on_missed == SKIP:
+            run.outcome = SKIPPED
+            db.session.commit()
+        else:
+            execute_run(run)
+        done.append(run_id)
+    return done
 
 
 def claim_run(schedule_id: int, at: datetime) -> ScheduleRun | None:

@@ -239,3 +239,22 @@ def test_bad_input_saves_nothing(app, clock, spec, field):
     from dashboard.schedules.models import Schedule
 
     assert db.session.query(Schedule).count() == 0
+
+
+def test_a_run_interrupted_after_its_claim_is_made_once_later(app, clock, sandbox):
+    schedule, _ = make(clock, kind="daily", time_of_day="09:00", msg="{date}")
+    clock.set(datetime(2027, 1, 15, 9, 0, 1))
+    run = service.claim_run(schedule.id, clock())  # the consumer died here, before sending
+    assert run.outcome == "running" and sends_of(schedule) == []
+    clock.advance(seconds=60)
+    assert service.fire_due() == []  # its claim still holds
+    clock.advance(seconds=app.config["DELIVERY_CLAIM_SECONDS"])
+    service.fire_due()
+    db.session.expire_all()
+    run = db.session.get(ScheduleRun, run.id)
+    assert run.outcome == "sent" and len(sends_of(schedule)) == 1
+    clock.advance(seconds=app.config["DELIVERY_CLAIM_SECONDS"] + 1)
+    service.fire_due()
+    assert len(sends_of(schedule)) == 1
+    calls = sandbox.stats()["calls"].get("/topapi/message/corpconversation/asyncsend_v2", 0)
+    assert calls == 1
