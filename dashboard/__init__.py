@@ -224,7 +224,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from dashboard.composer.fields import msgtype_label
     from dashboard.directory.names import display_dept, display_user
-    from dashboard.main.templating import notice_time, picker_config
+    from dashboard.main.templating import install_ui_helpers, notice_time, picker_config
     from dashboard.services.dingtalk import isv_mode
 
     app.add_template_filter(display_user, "username")
@@ -232,6 +232,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(notice_time, "notice_time")
     app.add_template_filter(msgtype_label, "msgtype_label")
     app.add_template_global(picker_config, "picker_config")
+    install_ui_helpers(app)  # plurals, charts, read rates, head counts
 
     @app.context_processor
     def inject_globals():

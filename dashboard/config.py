@@ -196,6 +196,8 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     BABEL_DEFAULT_TIMEZONE = _env("DASHBOARD_TIMEZONE", "Asia/Shanghai")
+    # A send from the composer to everyone or to more people than this asks to confirm.
+    SEND_CONFIRM_THRESHOLD = _env_int("SEND_CONFIRM_THRESHOLD", 200)
     # Static files are copied once, content-hashed and precompressed, into this folder
     # (dashboard/main/assets.py); unset: instance/static.
     STATIC_BUILD_DIR = _env("STATIC_BUILD_DIR")

@@ -77,6 +77,9 @@ def _send_status(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiRep
     send = sends.find_api_send(a["send_id"])
     if send is None:
         return failure(404, _("No send %(id)s was made through the API.", id=a["send_id"]))
+    from dashboard.notifications.results import refresh_progress
+
+    refresh_progress(send)  # a finished send says whom it reached (failed / partial)
     return sends.send_status(send)
 
 

@@ -82,6 +82,23 @@ FIELD_RULES: dict[str, list[tuple[str, bool, int | None]]] = {
 }
 
 
+#: Fields whose value is a web address the recipient's DingTalk opens (http(s), or
+#: DingTalk's own dingtalk:// links); the picture may also be a media_id (@...).
+URL_FIELDS = {"link_message_url", "link_pic_url", "card_single_url", "oa_message_url"}
+URL_FIELDS |= {"oa_pc_message_url"}
+URL_SCHEMES = ("http", "https", "dingtalk")
+
+
+def url_problem(value: str, *, media_id: bool = False) -> str | None:
+    """Why `value` is not an address DingTalk can open, in the UI language (None: it is)."""
+    if media_id and value.startswith("@"):
+        return None
+    scheme, _sep, rest = value.partition("://")
+    if scheme.lower() not in URL_SCHEMES or not rest or any(c.isspace() for c in value):
+        return _("Enter a web address starting with http:// or https://.")
+    return None
+
+
 def _text(field) -> str:
     return text_value(field.data)
 
@@ -173,6 +190,11 @@ class MessageFields:
                     _("At most %(max)d characters (now %(count)d).", max=max_len, count=len(sent))
                 )
                 ok = False
+            elif name in URL_FIELDS and value:
+                problem = url_problem(value, media_id=name == "link_pic_url")
+                if problem:
+                    field.errors.append(problem)
+                    ok = False
         checker = getattr(self, f"_check_{msgtype}", None)
         if checker is not None:
             ok = checker() and ok
@@ -192,7 +214,16 @@ class MessageFields:
         try:
             dtmsg.validate_msg(msg)
         except InvalidMessage as exc:
-            self.form_errors.append(_("The message is not valid: %(reason)s", reason=str(exc)))
+            # The library's reason is English and names DingTalk's fields: say it in the UI
+            # language, on the field when the form has one by that name.
+            field = getattr(self, exc.field, None)
+            message = _("DingTalk would not accept this value; please check it.")
+            if field is not None and hasattr(field, "errors"):
+                field.errors.append(message)
+            else:
+                self.form_errors.append(
+                    _("DingTalk would not accept this message; check its fields.")
+                )
             return False
         return True
 
@@ -225,6 +256,11 @@ class MessageFields:
                         _("Button URLs are at most %(max)d characters.", max=dtmsg.CARD_URL_MAX)
                     )
                     ok = False
+                elif url_problem(url):
+                    self.card_buttons.errors.append(
+                        _("Button “%(title)s”: %(problem)s", title=title, problem=url_problem(url))
+                    )
+                    ok = False
             return ok
         rules = (
             (self.card_single_title, dtmsg.CARD_BUTTON_TITLE_MAX),
@@ -239,6 +275,9 @@ class MessageFields:
                 field.errors.append(
                     _("At most %(max)d characters (now %(count)d).", max=max_len, count=len(value))
                 )
+                ok = False
+            elif field is self.card_single_url and url_problem(value):
+                field.errors.append(url_problem(value))
                 ok = False
         return ok
 

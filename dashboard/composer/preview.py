@@ -19,11 +19,15 @@ DINGTALK_AGENT_ID and DINGTALK_API_BASE.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, render_template
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from dashboard.composer.fields import MessageFields
 from dashboard.composer.message import build_msg
@@ -34,6 +38,8 @@ from dashboard.dingtalk.api.chats import chat_message_request
 from dashboard.dingtalk.api.work_notices import work_notice_request
 from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.services.dingtalk import NotConfigured, get_client
+
+log = logging.getLogger(__name__)
 
 #: Requests shown in full; the rest are counted ("and N more requests").
 SHOWN_REQUESTS = 3
@@ -52,6 +58,57 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
+#: What DingTalk's markdown may keep once rendered: text structure, links and pictures.
+MARKDOWN_TAGS = {
+    "a", "b", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "img", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead",
+    "tr", "ul",
+}  # fmt: skip
+_markdown = None
+
+
+def render_markdown(text: str | None) -> Markup:
+    """DingTalk markdown as HTML: markdown-it-py (CommonMark, raw HTML off), then nh3.
+
+    Links keep only http(s) and dingtalk: addresses; pictures are not loaded from other
+    hosts (the preview must not call out), they show as their alt text.
+    """
+    global _markdown
+    if _markdown is None:
+        from markdown_it import MarkdownIt
+
+        _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
+    import nh3
+
+    html = _markdown.render(text or "")
+    html = re.sub(r'<img src="[^"]*" alt="([^"]*)"[^>]*>', r"[\1]", html)
+    return Markup(  # noqa: S704  (sanitised by nh3 / autoescaped template)
+        nh3.clean(
+            html,
+            tags=MARKDOWN_TAGS - {"img"},
+            attributes={"a": {"href", "title"}},
+            url_schemes={"http", "https", "dingtalk"},
+            link_rel="noopener noreferrer nofollow",
+        )
+    )
+
+
+def address_host(url: str | None) -> str:
+    """The host an address points at (what a phone shows under a link card)."""
+    return urlsplit(url or "").netloc or (url or "")
+
+
+def phone_html(msg: Mapping[str, Any]) -> Markup:
+    """The message as DingTalk shows it on a phone (templates/composer/_phone.html)."""
+    if not isinstance(msg, Mapping) or not isinstance(msg.get(msg.get("msgtype")), Mapping):
+        return Markup("")
+    return Markup(  # noqa: S704  (sanitised by nh3 / autoescaped template)
+        render_template(
+            "composer/_phone.html", msg=msg, markdown=render_markdown, host=address_host
+        )
+    )
+
+
 def preview_message(form: MessageFields) -> dict[str, Any]:
     """The message half of a preview reply: msg, its size and the field errors so far."""
     valid = form.validate()
@@ -66,6 +123,7 @@ def preview_message(form: MessageFields) -> dict[str, Any]:
         "size_text": _("%(size)d / %(max)d bytes", size=size, max=dtmsg.MAX_MSG_BYTES),
         "errors": errors,
         "form_errors": list(form.form_errors),
+        "phone_html": str(phone_html(msg)),
     }
 
 
@@ -127,7 +185,15 @@ def work_notice_requests(
         requests = [prepare(batch) for batch in batches[:limit]] or [prepare(None)]
     except InvalidMessage as exc:
         reply = describe([], base_url=base_url, calls=len(batches))
-        return reply | {"request_error": _("The message is not valid: %(reason)s", reason=str(exc))}
+        log.info("preview request refused by the client: %s", exc)
+        if exc.field in ("userid_list", "dept_id_list"):
+            error = _(
+                "More recipients in one call than DingTalk takes (%(field)s): lower the batch size.",
+                field=exc.field,
+            )
+        else:
+            error = _("DingTalk would not accept this message; check its fields.")
+        return reply | {"request_error": error}
     return describe(requests, base_url=base_url, calls=len(batches))
 
 

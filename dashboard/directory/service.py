@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from dashboard.dingtalk.errors import NotFound, PermissionDenied
 from dashboard.directory.parsing import (
@@ -108,7 +109,8 @@ class TreeNode:
     id: int
     name: str
     has_children: bool | None  # None: unknown until opened
-    members: int | None = None
+    members: int | None = None  # direct members
+    total: int | None = None  # members with the sub-departments', each person once
 
 
 def tree_children(dept_id: int) -> list[TreeNode]:
@@ -154,10 +156,10 @@ def _node(
     row: dict[str, Any], has_children: bool | None, snapshot: DirectorySnapshot | None
 ) -> TreeNode:
     dept_id = int(row["id"])
-    members = (
-        snapshot.member_count(dept_id) if snapshot and dept_id in snapshot.departments else None
-    )
-    return TreeNode(dept_id, str(row.get("name") or dept_id), has_children, members)
+    known = snapshot is not None and dept_id in snapshot.departments
+    members = snapshot.member_count(dept_id) if known else None
+    total = snapshot.total_count(dept_id) if known else None
+    return TreeNode(dept_id, str(row.get("name") or dept_id), has_children, members, total)
 
 
 @dataclass
@@ -196,6 +198,19 @@ def tree_top() -> TreeTop:
     return TreeTop(items, root_out_of_scope=ROOT_DEPT_ID not in starts)
 
 
+def headcounts(parent: int = ROOT_DEPT_ID, limit: int = 12) -> list[tuple[str, int]]:
+    """(name, people with the sub-departments) of the departments under `parent`, largest
+    first, from the snapshot (empty without one; never calls DingTalk)."""
+    snapshot = get_snapshot(build_if_missing=False)
+    if snapshot is None:
+        return []
+    rows = [(child.name, snapshot.total_count(child.id)) for child in snapshot.children(parent)]
+    direct = snapshot.member_count(parent)
+    if direct:
+        rows.append((_("Directly in %(name)s", name=snapshot.dept_name(parent) or parent), direct))
+    return sorted(rows, key=lambda row: -row[1])[:limit]
+
+
 # --- a department --------------------------------------------------------------------
 
 
@@ -210,6 +225,7 @@ class DepartmentPage:
     page: int
     pages: int
     flags: dict[str, bool] = field(default_factory=dict)
+    total_members: int | None = None  # with the sub-departments' (from the snapshot)
 
 
 def read_department(dept_id: int, page: int = 1) -> DepartmentPage:
@@ -269,7 +285,15 @@ def read_department(dept_id: int, page: int = 1) -> DepartmentPage:
         page=page,
         pages=pages,
         flags=flags,
+        total_members=_total_members(dept_id),
     )
+
+
+def _total_members(dept_id: int) -> int | None:
+    snapshot = get_snapshot(build_if_missing=False)
+    if snapshot is None or dept_id not in snapshot.departments:
+        return None
+    return snapshot.total_count(dept_id)
 
 
 # --- a person ------------------------------------------------------------------------

@@ -114,6 +114,25 @@ class DirectorySnapshot:
         """Direct members of a department."""
         return self._members.get(dept_id, 0)
 
+    def total_count(self, dept_id: int) -> int:
+        """People in a department or any department below it, each counted once."""
+        below = self.subtree(dept_id)
+        return sum(1 for user in self.users.values() if below.intersection(user.departments))
+
+    def subtree(self, dept_id: int) -> set[int]:
+        """A department and every department below it (as far as the snapshot knows)."""
+        kids: dict[int, list[int]] = {}
+        for dept in self.departments.values():
+            if dept.parentid is not None:
+                kids.setdefault(dept.parentid, []).append(dept.id)
+        found, stack = {dept_id}, [dept_id]
+        while stack:
+            for child in kids.get(stack.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return found
+
     def children(self, dept_id: int) -> list[DeptEntry]:
         kids = [d for d in self.departments.values() if d.parentid == dept_id]
         return sorted(kids, key=lambda d: (d.order, d.id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
 from dashboard.composer.recipients import SEPARATORS
@@ -17,6 +17,31 @@ from dashboard.composer.recipients import SEPARATORS
 def notice_time(value) -> str:
     """A stored UTC time in the console's time zone (BABEL_DEFAULT_TIMEZONE)."""
     return format_datetime(value, "yyyy-MM-dd HH:mm:ss") if value else ""
+
+
+def recipient_count(users: int, depts: int) -> str:
+    """ "3 users, 1 department" with each noun in its plural form (ngettext)."""
+    return _(
+        "%(users)s, %(depts)s",
+        users=ngettext("%(num)d user", "%(num)d users", users),
+        depts=ngettext("%(num)d department", "%(num)d departments", depts),
+    )
+
+
+def task_count(count: int) -> str:
+    return ngettext("%(num)d task", "%(num)d tasks", count)
+
+
+def install_ui_helpers(app) -> None:
+    """The globals of the pages' shared pieces: plurals, charts, read rates, head counts."""
+    from dashboard.directory.service import headcounts
+    from dashboard.main import charts
+    from dashboard.notifications.results import read_rate, read_timeline
+
+    for function in (recipient_count, task_count, read_rate, read_timeline, headcounts):
+        app.add_template_global(function)
+    for name in ("outcome_chart", "read_chart", "read_bar", "bars", "timeline"):
+        app.add_template_global(getattr(charts, name), f"chart_{name}")
 
 
 def picker_config() -> dict[str, Any]:
@@ -37,5 +62,6 @@ def picker_config() -> dict[str, Any]:
             "no_company": _("Choose a company in the switcher first."),
             "results": _("Results: %(num)s", num="{n}"),
             "selected": _("Selected: %(name)s", name="{name}"),
+            "unknown": _("not in the directory"),
         },
     }

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from dashboard.dingtalk.errors import DingTalkError
 from dashboard.extensions import db
@@ -82,6 +83,8 @@ def refresh_progress(send: Send) -> Send:
             task.status = int(progress.get("status") or 0)
             task.fetched_at = utcnow()
     settle_progress(send)
+    if send.state == "completed" and any(t.result is None for t in _live_tasks(send)):
+        refresh_result(send)  # settles what it reached (settle_reach) and commits
     db.session.commit()
     return send
 
@@ -94,6 +97,56 @@ def settle_progress(send: Send) -> None:
         send.completed_at = send.completed_at or utcnow()
 
 
+#: ``Send.reason`` of a send DingTalk finished that reached nobody (state ``failed``) or
+#: only some of its recipients (state ``partial``): invalid, refused or failed recipients.
+UNREACHED, PARTLY_UNREACHED = "unreached", "partly_unreached"
+
+
+def settle_reach(send: Send) -> None:
+    """Say what a finished send achieved: green only when people got it.
+
+    Once every accepted task is done and has its result, a send that reached nobody
+    (all recipients invalid, refused or failed) is ``failed``, one that missed some
+    is ``partial``; the reason says it was the recipients, not the call.
+    """
+    tasks = [t for t in send.tasks if t.accepted]
+    if send.state not in ("submitted", "completed") or not tasks:
+        return
+    if not all(t.status == 2 and t.result is not None for t in tasks):
+        return
+    merged = outcome(send)
+    missed = (
+        len(merged.invalid_users) + len(merged.invalid_depts)
+        + len(merged.forbidden) + len(merged.failed)
+    )  # fmt: skip
+    if not missed:
+        return
+    reached = len(merged.read) + len(merged.unread)
+    send.state, send.reason = ("partial", PARTLY_UNREACHED) if reached else ("failed", UNREACHED)
+    send.completed_at = send.completed_at or utcnow()
+
+
+def reach_text(send: Send, merged: Outcome) -> str | None:
+    """Who a finished send did not reach, in words (None: it reached everyone)."""
+    missed = len(merged.invalid_users) + len(merged.forbidden) + len(merged.failed)
+    depts = len(merged.invalid_depts)
+    if send.reason == UNREACHED:
+        return _(
+            "Nobody received this notification: DingTalk found %(users)s and %(depts)s "
+            "invalid, refused or failed.",
+            users=ngettext("%(num)d user", "%(num)d users", missed),
+            depts=ngettext("%(num)d department", "%(num)d departments", depts),
+        )
+    if send.reason == PARTLY_UNREACHED:
+        return _(
+            "Only %(reached)d of %(total)d recipients received this notification; the "
+            "others were invalid, refused by DingTalk or failed.",
+            reached=len(merged.read) + len(merged.unread),
+            total=merged.total,
+        )
+    return None
+
+
 def refresh_result(send: Send) -> Send:
     """Fetch getsendresult for each accepted task (only possible within 24 hours)."""
     if not send.within_result_window:
@@ -101,14 +154,20 @@ def refresh_result(send: Send) -> Send:
     if send.channel != "work_notice":
         return _refresh_channel(send)
     client = get_client(corpid=send.corpid)
-    for task in _live_tasks(send):
+    # A recalled task keeps the result fetched before its recall (who had received and
+    # read it); one recalled before any was fetched is asked once.
+    tasks = [t for t in send.tasks if t.accepted]
+    for task in (t for t in tasks if t.recalled_at is None or t.result_json is None):
         try:
             reply = client.messages.get_send_result(task.task_id)
         except DingTalkError as exc:
             log.info("result of task %s unavailable: %s", task.task_id, exc)
             continue
-        task.result_json = json.dumps(reply.get("send_result") or {}, ensure_ascii=False)
+        result = dict(reply.get("send_result") or {})
+        result[READ_LOG] = _read_log(task, len(result.get("read_user_id_list") or []))
+        task.result_json = json.dumps(result, ensure_ascii=False)
         task.fetched_at = utcnow()
+    settle_reach(send)
     db.session.commit()
     return send
 
@@ -120,8 +179,43 @@ def _refresh_channel(send: Send) -> Send:
     if send.within_result_window:
         get_channel(send.channel).refresh(send)
     settle_progress(send)
+    settle_reach(send)
     db.session.commit()
     return send
+
+
+#: Kept beside DingTalk's answer in a task's stored result: [[time, read count], ...] at
+#: each fetch that saw the count change (the reads-over-time chart).
+READ_LOG = "console_read_log"
+
+
+def _read_log(task: SendTask, read: int) -> list[list[Any]]:
+    log_ = list((task.result or {}).get(READ_LOG) or [])
+    if not log_ or log_[-1][1] != read:
+        log_.append([utcnow().isoformat(timespec="seconds"), read])
+    return log_
+
+
+def read_timeline(send: Send) -> list[tuple[datetime, int]]:
+    """How many had read the send at each fetch (summed over its tasks), oldest first."""
+    logs = [(task.result or {}).get(READ_LOG) or [] for task in send.tasks]
+    times = sorted({when for log_ in logs for when, _n in log_})
+    points = []
+    for when in times:
+        total = 0
+        for log_ in logs:
+            seen = [n for at, n in log_ if at <= when]
+            total += seen[-1] if seen else 0
+        points.append((datetime.fromisoformat(when), total))
+    return points
+
+
+def read_rate(send: Send) -> tuple[int, int] | None:
+    """(read, received) of a send from its stored results; None before any result."""
+    merged = outcome(send)
+    if not merged.has_result:
+        return None
+    return len(merged.read), len(merged.read) + len(merged.unread)
 
 
 @dataclass

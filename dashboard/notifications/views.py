@@ -16,6 +16,7 @@ from dashboard.composer.message import build_msg
 from dashboard.composer.preview import pretty_json, preview_message, work_notice_requests
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk.errors import InvalidMessage
+from dashboard.directory import audience as audiences
 from dashboard.directory.names import warm_names
 from dashboard.extensions import db
 from dashboard.notifications import bp, pace, results, sending
@@ -113,6 +114,7 @@ def notification_labels():
         "state_colours": STATE_COLOURS,
         "task_state_label": task_state_label,
         "failure_text": failure_text,
+        "reach_text": results.reach_text,
         "msgtype_labels": dict(MSGTYPE_CHOICES),
     }
 
@@ -137,6 +139,7 @@ def compose():
         return render_template("notifications/compose.html", form=form, warnings=[])
     form = ComposeForm()
     warnings: list[str] = []
+    to_confirm = None  # the audience to confirm (dashboard.directory.audience)
     valid = form.validate()
     if valid and form.scheduling:  # "Schedule": saved (dashboard.schedules), not sent now
         from dashboard.schedules.views import schedule_from_composer
@@ -152,9 +155,15 @@ def compose():
             return redirect(url_for(".detail", send_id=already.id))
         msg, recipients = build_msg(form), _recipients(form)
         warnings = presend_warnings(msg=msg, **recipients)
+        audience = audiences.resolve(**recipients)
+        warnings += audiences.unknown_warnings(audience)
+        # Everyone or many people: the page shows how many and asks once more.
+        token = audiences.confirmation_token(audience)
+        if audiences.needs_confirmation(audience) and request.form.get("confirm_audience") != token:
+            to_confirm = audience
         if warnings and not form.confirm.data and request.form.get("send_anyway"):
             form.confirm.errors.append(_("Tick this box to send despite the warnings."))
-        if not warnings or form.confirm.data:
+        if (not warnings or form.confirm.data) and to_confirm is None:
             try:
                 send = sending.send_work_notice(
                     msg=msg,
@@ -167,7 +176,9 @@ def compose():
             else:
                 _flash_send(send)
                 return redirect(url_for(".detail", send_id=send.id))
-    return render_template("notifications/compose.html", form=form, warnings=warnings)
+    return render_template(
+        "notifications/compose.html", form=form, warnings=warnings, audience=to_confirm
+    )
 
 
 def _flash_send(send: Send) -> None:
@@ -233,6 +244,8 @@ def preview():
     data["warnings"] = (
         presend_warnings(msg=data["msg"], **recipients) if data["valid"] and has_recipients else []
     )
+    if has_recipients:
+        data["warnings"] += audiences.unknown_warnings(audiences.resolve(**recipients))
     return jsonify(data)
 
 
@@ -464,6 +477,7 @@ def resend_unknown(send_id: int):
 @login_required
 def recall(send_id: int):
     send = _get_send(send_id)
+    results.refresh_result(send)  # who had received and read it stays on the page
     try:
         attempts = sending.recall(send, current_user.username)
     except InvalidMessage as exc:

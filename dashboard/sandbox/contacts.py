@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, request
+from markupsafe import escape
 
 from dashboard.sandbox.demo import Company, Department, User, loose_map
 from dashboard.sandbox.errors import (
@@ -200,8 +201,22 @@ def user_detail(company: Company, user: User) -> dict[str, Any]:
 
 
 def avatar_url(user: User) -> str:
-    """A stable placeholder avatar address (empty for people who never activated)."""
-    return f"https://static.yunfan-tech.cn/avatar/{user.userid}.png" if user.active else ""
+    """A stable placeholder avatar on the sandbox itself (empty for people who never
+    activated): the demo asks no outside host."""
+    return f"{request.host_url}avatar/{user.userid}.svg" if user.active else ""
+
+
+@bp.route("/avatar/<userid>.svg")
+def avatar(userid: str) -> Response:
+    """The demo avatar: the person's initial on a colour of their own."""
+    hue = sum(map(ord, userid)) * 47 % 360
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">'
+        f'<rect width="64" height="64" fill="hsl({hue},55%,55%)"/>'
+        '<text x="32" y="41" font-size="26" text-anchor="middle" fill="#fff" '
+        f'font-family="sans-serif">{escape(userid[-2:])}</text></svg>'
+    )
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 @oapi_route(bp, "/user/get", "GET")

@@ -122,13 +122,19 @@
   }
 
   function render(data) {
-    renderMessage(data.msg);
+    // The server's phone rendering (dashboard/composer/preview.phone_html: escaped, markdown
+    // sanitised by nh3) when it sends one; else the message as text.
+    const phone = target("message");
+    if (phone && data.phone_html) phone.innerHTML = data.phone_html;
+    else renderMessage(data.msg);
     const size = target("size");
     if (size) {
       size.textContent = data.size_text || "";
       size.className = "badge " + (data.size > data.max_bytes ? "text-bg-danger" : "text-bg-secondary");
     }
-    const errors = [].concat(data.form_errors || []);
+    // Nothing is wrong before the admin has done anything: form errors wait for a touch.
+    const touched = form.querySelector("[data-touched]");
+    const errors = touched ? [].concat(data.form_errors || []) : [];
     // Field errors are listed only for fields the admin has touched, to keep the panel calm.
     Object.entries(data.errors || {}).forEach(([field, messages]) => {
       const input = form.elements[field];

@@ -39,6 +39,7 @@
     const namesUrl = textarea.dataset.namesUrl || "/directory/names";
     const uid = "picker-" + (++counter);
     const names = new Map();
+    const unknown = new Set(); // ids the directory does not know: red chips
     let ids = [];
     let results = [];
     let active = -1;
@@ -102,16 +103,20 @@
       chips.replaceChildren();
       ids.forEach((id) => {
         const chip = document.createElement("span");
-        chip.className = "badge rounded-pill text-bg-light border d-inline-flex align-items-center picker-chip";
+        const missing = unknown.has(id);
+        chip.className = "badge rounded-pill border d-inline-flex align-items-center picker-chip " +
+          (missing ? "text-bg-danger picker-chip-unknown" : "text-bg-light");
         chip.dataset.id = id;
+        if (missing) chip.title = t("unknown");
         const text = document.createElement("span");
         const name = names.get(id);
         text.textContent = name ? name + " (" + id + ")" : id;
         const remove = document.createElement("button");
         remove.type = "button";
-        remove.className = "btn-close ms-1";
+        remove.className = "btn-close ms-1" + (missing ? " btn-close-white" : "");
         remove.style.fontSize = ".6rem";
         remove.setAttribute("aria-label", t("remove", {name: name || id}));
+        if (missing) text.textContent = id + " · " + t("unknown");
         remove.addEventListener("click", (event) => {
           event.stopPropagation();
           removeId(id);
@@ -247,9 +252,16 @@
           event.preventDefault();
           pick(active);
         } else if (input.value.trim()) {
-          // Pasted or typed ids: take them as they are.
+          // Pasted or typed ids: taken as they are, then looked up (unknown ones turn red).
+          // A department is only ever a number: other text stays a search, never a chip.
           event.preventDefault();
-          splitIds(input.value).forEach((id) => addId(id));
+          const typed = splitIds(input.value);
+          if (kind === "depts" && !typed.every((id) => /^[0-9]+$/.test(id))) {
+            search();
+            return;
+          }
+          typed.forEach((id) => addId(id));
+          lookup(typed);
           input.value = "";
           close();
         }
@@ -269,6 +281,7 @@
       if (splitIds(textarea.value).join(",") === ids.join(",")) return;
       ids = splitIds(textarea.value);
       renderChips();
+      lookup(ids.filter((id) => !names.has(id) && !unknown.has(id)));
     });
     const form = textarea.form;
     if (form) {
@@ -278,19 +291,25 @@
       }));
     }
 
-    ids = Array.from(new Set(splitIds(textarea.value)));
-    renderChips();
-    if (ids.length) {
+    // Names of ids from the directory; the ids it does not know are marked unknown.
+    function lookup(wanted) {
+      if (!wanted.length) return;
       const params = new URLSearchParams();
-      params.set(kind, ids.join(","));
+      params.set(kind, wanted.join(","));
       fetch(namesUrl + "?" + params, {headers: {Accept: "application/json"}, credentials: "same-origin"})
-        .then((response) => (response.ok ? response.json() : {}))
+        .then((response) => (response.ok ? response.json() : null))
         .then((data) => {
-          Object.entries((data && data[kind]) || {}).forEach(([id, name]) => names.set(id, name));
+          if (!data || !data[kind]) return;
+          Object.entries(data[kind]).forEach(([id, name]) => names.set(id, name));
+          wanted.forEach((id) => (data[kind][id] ? unknown.delete(id) : unknown.add(id)));
           renderChips();
         })
         .catch(() => {});
     }
+
+    ids = Array.from(new Set(splitIds(textarea.value)));
+    renderChips();
+    lookup(ids);
   }
 
   function init(root) {

@@ -127,6 +127,9 @@ def test_no_page_is_wider_than_a_phone(phone):
     phone.goto("/notifications/")
     row = phone.locator(".send-row").first
     expect(row.locator(".send-state")).to_be_in_viewport()
+    # The menu button sits at the right edge of the bar.
+    toggler = phone.locator(".navbar-toggler").bounding_box()
+    assert toggler["x"] + toggler["width"] >= 390 - 16
     # The composer's preview comes before its Send button.
     phone.goto("/notifications/new")
     preview = phone.locator(".composer-preview").bounding_box()
@@ -149,5 +152,84 @@ def send_a_notice(page, userids: str = USERIDS, text: str = "UI journey") -> int
     set_recipients(page, "userid_list", userids)
     page.fill("textarea[name=msg]", text)
     page.locator("#send-button").click()
+    page.wait_for_load_state()
+    if page.locator("#presend-warnings").count():  # e.g. an unknown recipient: send anyway
+        page.check("input[name=confirm]")
+        page.locator("#send-button").click()
     page.wait_for_url(re.compile(r"/notifications/\d+$"))
     return int(page.url.rsplit("/", 1)[1])
+
+
+def test_the_composer_is_calm_then_marks_unknown_people_and_confirms_a_send_to_everyone(desktop):
+    sign_in(desktop)
+    desktop.goto("/notifications/new")
+    desktop.wait_for_load_state("networkidle")
+    # Nothing done yet: no error anywhere.
+    expect(desktop.locator('[data-preview="errors"]')).to_be_hidden()
+    expect(desktop.locator(".is-invalid")).to_have_count(0)
+    expect(desktop.locator("main .alert-danger:visible")).to_have_count(0)
+
+    # An id the directory does not know is a red chip, and named in the warnings.
+    known = list(COMPANY.users)[0]
+    box = desktop.locator("textarea[name=userid_list] + * input")
+    box.fill(f"{known},ghost-9")
+    box.press("Enter")
+    expect(desktop.locator('.picker-chip[data-id="ghost-9"]')).to_have_class(
+        re.compile("text-bg-danger")
+    )
+    expect(desktop.locator(f'.picker-chip[data-id="{known}"]')).not_to_have_class(
+        re.compile("text-bg-danger")
+    )
+    desktop.fill("textarea[name=msg]", "全员通知")
+    expect(desktop.locator('[data-preview="warnings"]')).to_contain_text("ghost-9")
+
+    # The department picker never turns free text into a chip.
+    dept_box = desktop.locator("textarea[name=dept_id_list] + * input")
+    dept_box.fill("没有这个部门")
+    dept_box.press("Enter")
+    expect(desktop.locator("textarea[name=dept_id_list] + * .picker-chip")).to_have_count(0)
+
+    # Everyone: the page says how many people and names some before anything is sent.
+    desktop.locator('.picker-chip[data-id="ghost-9"] .btn-close').click()
+    desktop.check("input[name=to_all_user]")
+    desktop.click("#send-button")
+    confirm = desktop.locator("#audience-confirm")
+    expect(confirm).to_contain_text(f"共 {len(COMPANY.users)} 人")
+    expect(desktop.locator("#audience-sample")).to_contain_text(COMPANY.users[known].name)
+    ARTIFACTS.mkdir(exist_ok=True)
+    desktop.screenshot(path=str(ARTIFACTS / "ui-confirm-everyone.png"), full_page=True)
+    desktop.click("#send-button")
+    desktop.wait_for_url(re.compile(r"/notifications/\d+$"))
+
+
+def test_revoking_an_api_token_asks_first(desktop):
+    sign_in(desktop)
+    desktop.goto("/api/tokens")
+    desktop.fill("input[name=name]", "nightly")
+    desktop.locator("main form button[type=submit]").first.click()
+    desktop.goto("/api/tokens")
+    asked = []
+    desktop.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    desktop.locator(".revoke-form button").first.click()
+    assert asked and "nightly" in asked[0]
+    expect(desktop.locator(".revoke-form")).to_have_count(1)  # dismissed: still active
+
+
+def test_a_send_and_the_organisation_are_drawn_with_words(desktop, sandbox_server):
+    sign_in(desktop)
+    send_id = send_a_notice(desktop, userids=f"{USERIDS},ghost-3", text="图表")
+    SandboxControl(sandbox_server.url).advance(3600)
+    desktop.goto(f"/notifications/{send_id}")
+    chart = desktop.locator('#outcome-chart svg[role="img"]')
+    expect(chart).to_be_visible()
+    expect(chart.locator("title").first).to_have_text("每位接收人的结果")
+    expect(chart.locator("desc")).to_contain_text("无效: 1")
+    expect(desktop.locator("#outcome-chart .chart-legend")).to_contain_text("已读")
+    expect(desktop.locator('[data-status="state"]')).to_have_text("部分失败")
+    desktop.screenshot(path=str(ARTIFACTS / "ui-send-chart.png"), full_page=True)
+    desktop.goto("/notifications/")
+    expect(desktop.locator(".send-row .read-bar").first).to_contain_text(re.compile(r"已读 \d+/3"))
+    desktop.goto("/org/")
+    heads = desktop.locator('#headcount-card svg[role="img"]')
+    expect(heads).to_be_visible()
+    expect(heads.locator("desc")).to_contain_text("研发中心")
