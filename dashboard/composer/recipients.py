@@ -40,10 +40,9 @@ def parse_userids(value: str | Iterable[str] | None) -> UseridList:
         return UseridList(_parse_text(value))
     values = value if isinstance(value, list | tuple) else list(value)
     try:
-        items = list(map(str.strip, values))
+        unique = dict.fromkeys(map(str.strip, values))
     except TypeError:  # not only strings (numbers from JSON)
-        items = [str(v).strip() for v in values]
-    unique = dict.fromkeys(items)
+        unique = dict.fromkeys(str(v).strip() for v in values)
     unique.pop("", None)
     return UseridList(unique)
 
