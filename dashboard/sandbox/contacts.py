@@ -203,10 +203,11 @@ def user_detail(company: Company, user: User) -> dict[str, Any]:
 def avatar_url(user: User) -> str:
     """A stable placeholder avatar on the sandbox itself (empty for people who never
     activated): the demo asks no outside host."""
-    return f"{request.host_url}avatar/{user.userid}.svg" if user.active else ""
+    return f"{request.host_url}_sandbox/avatar/{user.userid}.svg" if user.active else ""
 
 
-@bp.route("/avatar/<userid>.svg")
+# Under the control prefix (app.CONTROL_PREFIX): not an oapi path, never counted or faulted.
+@bp.route("/_sandbox/avatar/<userid>.svg")
 def avatar(userid: str) -> Response:
     """The demo avatar: the person's initial on a colour of their own."""
     hue = sum(map(ord, userid)) * 47 % 360

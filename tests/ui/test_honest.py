@@ -89,3 +89,15 @@ def test_the_api_send_status_says_a_send_reached_nobody(app, client, sandbox):
         "/api/dingtalkserve/sendStatus", json={"send_id": send_id}, headers=headers
     ).get_json()["data"]
     assert status["state"] == "failed"
+
+
+def test_demo_avatars_come_from_the_sandbox_not_an_outside_host(signed_in, sandbox):
+    import re
+
+    import requests
+
+    page = signed_in.get("/users/u0001").get_data(as_text=True)
+    (src,) = re.findall(r'<img src="([^"]+)"[^>]*data-avatar', page)
+    assert src.startswith(sandbox.base_url + "/_sandbox/avatar/")
+    reply = requests.get(src, timeout=5)
+    assert reply.status_code == 200 and reply.headers["Content-Type"].startswith("image/svg+xml")
