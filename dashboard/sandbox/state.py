@@ -160,6 +160,10 @@ class SandboxState:
     def reset(self) -> None:
         """Back to a fresh emulator: settings defaults, no tokens, tasks or faults."""
         with self.lock:
+            if getattr(self, "directory_changed", False):  # hires, leavers (v1/stream)
+                self.company = build_company()
+                self.tenants = {}
+            self.directory_changed = False
             self.settings = dataclasses.replace(self.defaults)
             self.clock.reset()
             self.tokens: dict[str, TokenRecord] = {}

@@ -437,7 +437,12 @@ def press_card(
     if card.callback_type == "STREAM":
         press.delivery = "stream"
         v1.stream_outbox.append(
-            {"topic": "/v1.0/card/instances/callback", "appId": card.app_id, "data": body}
+            {
+                "topic": "/v1.0/card/instances/callback",
+                "appId": card.app_id,
+                "data": body,
+                "pressIndex": len(card.presses) - 1,  # the gateway records the outcome here
+            }
         )
         return press
     route = v1.routes.get((card.app_id, card.callback_route_key))

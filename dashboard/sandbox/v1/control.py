@@ -74,6 +74,68 @@ class V1SandboxControl:
             body["robotCode"] = robot_code
         return self._call("POST", "/robot_groups", body)
 
+    # The Stream gateway (dashboard/sandbox/v1/stream/) -------------------------------------
+
+    def stream_state(self) -> dict[str, Any]:
+        """Gateway settings, connections (pings included) and messages (deliveries, acks)."""
+        return self._call("GET", "/stream/state")
+
+    def stream_config(self, **values: Any) -> dict[str, Any]:
+        """Change gateway settings (redeliver_delay, user_key, ...); returns them all."""
+        return self._call("POST", "/stream/config", values)
+
+    def push_event(self, event_type: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """Queue any EVENT (corpId=, clientId= optional); returns the message."""
+        return self._call(
+            "POST", "/stream/events", {"eventType": event_type, "data": data, **extra}
+        )
+
+    def drop(self, mode: str = "close", **target: Any) -> list[str]:
+        """Close connections (all, or connectionId= / clientId=): "close" or "abort"."""
+        return self._call("POST", "/stream/drop", {"mode": mode, **target})["dropped"]
+
+    def disconnect(self, reason: str = "", **target: Any) -> list[str]:
+        """Send SYSTEM disconnect; the socket closes `disconnect_close_delay` s later."""
+        return self._call("POST", "/stream/disconnect", {"reason": reason, **target})[
+            "disconnected"
+        ]
+
+    def ping(self, **target: Any) -> list[str]:
+        """Send a SYSTEM ping now."""
+        return self._call("POST", "/stream/ping", target)["pinged"]
+
+    def redeliver(self, event_id: str) -> dict[str, Any]:
+        """Send an event again, even after its ack (a duplicate delivery)."""
+        return self._call("POST", "/stream/redeliver", {"eventId": event_id})
+
+    def push_suite_ticket(self, ticket: str | None = None) -> dict[str, Any]:
+        """A new suite ticket over Stream (the previous one stops working)."""
+        return self._call("POST", "/stream/suite_ticket", {"ticket": ticket} if ticket else {})
+
+    def change(self, change: str, **body: Any) -> dict[str, Any]:
+        """A directory change with its event: hire, update, leave, dept_create, dept_modify,
+        dept_remove, chat_members, authorise (see dashboard/sandbox/v1/stream/directory.py)."""
+        return self._call("POST", f"/directory/{change}", body)
+
+    def hire(self, name: str, dept_ids: list[int], **extra: Any) -> dict[str, Any]:
+        return self.change("hire", name=name, deptIds=dept_ids, **extra)
+
+    def move(self, userid: str, dept_ids: list[int], **extra: Any) -> dict[str, Any]:
+        return self.change("update", userid=userid, deptIds=dept_ids, **extra)
+
+    def leave(self, userid: str, **extra: Any) -> dict[str, Any]:
+        return self.change("leave", userid=userid, **extra)
+
+    def create_department(self, name: str, parent_id: int = 1, **extra: Any) -> dict[str, Any]:
+        return self.change("dept_create", name=name, parentId=parent_id, **extra)
+
+    def remove_department(self, dept_id: int, **extra: Any) -> dict[str, Any]:
+        return self.change("dept_remove", deptId=dept_id, **extra)
+
+    def chat_members(self, chat: str, add=(), remove=(), **extra: Any) -> dict[str, Any]:
+        """Add / remove members of a group (chatid or openConversationId)."""
+        return self.change("chat_members", chatId=chat, add=list(add), remove=list(remove), **extra)
+
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         response = self.session.request(
             method, f"{self.base_url}/_sandbox/v1{path}", json=body, timeout=self.timeout
