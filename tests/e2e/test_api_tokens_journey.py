@@ -28,6 +28,7 @@ def test_create_use_and_revoke_an_api_token(page, live_app, sandbox):
     page.click("text=完成")
     row = page.locator("#token-list tr", has_text="周报脚本")
     assert token not in page.content()
+    page.once("dialog", lambda dialog: dialog.accept())  # revoking asks first
     row.locator("button:has-text('吊销')").click()
     page.wait_for_selector("text=已吊销")
     assert (
