@@ -262,3 +262,17 @@ class AuthActions:
 def auth(client):
     """Sign-in helper; `auth.login()` signs in the test admin."""
     return AuthActions(client)
+
+
+@pytest.fixture
+def make_token():
+    """A function: a raw API token of `role` (and department `scope`), made by the admin."""
+    from dashboard.api.auth import create_token
+
+    def make(role: str, scope=None) -> str:
+        _token, raw = create_token(
+            name=f"{role}-token", role=role, dept_scope=scope, created_by="admin"
+        )
+        return raw
+
+    return make

@@ -44,6 +44,21 @@ ENDPOINT_ACTIONS: dict[str, tuple[str, str | None]] = {
     "isv.add_company": ("company.add", "company"),
     "isv.refresh_company": ("company.refresh", "company"),
     "directory.refresh": ("directory.refresh", None),
+    "msgtemplates.new": ("template.change", "template"),
+    "msgtemplates.edit": ("template.change", "template"),
+    "msgtemplates.duplicate": ("template.change", "template"),
+    "msgtemplates.delete": ("template.change", "template"),
+    "groups.new": ("group.change", "group"),
+    "groups.edit": ("group.change", "group"),
+    "groups.delete": ("group.change", "group"),
+    "schedules.edit": ("schedule.change", "schedule"),
+    "schedules.pause": ("schedule.change", "schedule"),
+    "schedules.resume": ("schedule.change", "schedule"),
+    "schedules.run_now": ("schedule.run", "schedule"),
+    "schedules.delete": ("schedule.change", "schedule"),
+    "robot.compose": ("robot.send", "robot"),
+    "cards.compose": ("card.send", "send"),
+    "cards.update": ("card.update", "send"),
 }
 #: Changing requests that change nothing worth a row (previews, the language, pushes).
 UNRECORDED = frozenset(
@@ -52,6 +67,7 @@ UNRECORDED = frozenset(
         "notifications.preview",
         "chats.preview",
         "isv.callback",
+        "cards.callback",
         "isv.debug_signature",
         "auth.login",
         "auth.logout",
@@ -80,7 +96,12 @@ ACTIONS = (
     "send.recall",
     "chat.create",
     "chat.message",
+    "schedule.create",
     "schedule.change",
+    "schedule.run",
+    "robot.send",
+    "card.send",
+    "card.update",
     "template.change",
     "group.change",
     "token.create",
@@ -177,7 +198,16 @@ _ID_IN_PATH = re.compile(r"/(\d+)(?:/|$)")
 
 def _object_id(response) -> str | None:
     args = request.view_args or {}
-    for key in ("send_id", "token_id", "user_id", "chatid", "corpid"):
+    for key in (
+        "send_id",
+        "token_id",
+        "user_id",
+        "chatid",
+        "corpid",
+        "template_id",
+        "group_id",
+        "schedule_id",
+    ):
         if args.get(key) is not None:
             return str(args[key])
     if args:
@@ -223,6 +253,8 @@ def _after(response) -> None:
     if endpoint in REDIRECT_MEANS_DONE and status not in (301, 302, 303):
         return
     action, object_type = ENDPOINT_ACTIONS.get(endpoint, (endpoint, None))
+    if "/schedules/" in (response.location or "") and object_type == "send":
+        action, object_type = "schedule.create", "schedule"  # the composer saved a schedule
     record(action, object_type=object_type or endpoint.partition(".")[0],
            object_id=_object_id(response), detail={"method": request.method})  # fmt: skip
 

@@ -14,9 +14,18 @@ def init_app(app) -> None:
     from dashboard.auth import permissions, sessions
     from dashboard.auth.users import bp as users_bp
 
+    app.before_request(_fresh_request)
     sessions.init_app(app)  # before the permission check: an idle session is signed out first
     permissions.init_app(app)
     app.register_blueprint(users_bp, url_prefix="/accounts")
+
+
+def _fresh_request() -> None:
+    """No actor or audit mark of an earlier request (tests share one app context)."""
+    from flask import g
+
+    g.pop("api_principal", None)
+    g.audit_recorded = False
 
 
 from dashboard.auth import commands, views  # noqa: E402,F401

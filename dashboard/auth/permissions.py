@@ -87,12 +87,15 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "ops.readyz": Rule(PUBLIC),
     "main.set_language": Rule(PUBLIC),
     "isv.callback": Rule(PUBLIC),
+    "cards.callback": Rule(PUBLIC),  # DingTalk posts card presses, signed (checked in the view)
     # every signed-in person acts for a company they choose (a sender needs one to send)
     "isv.select": Rule(ROLE_VIEWER),
     "api.dingtalkserve": Rule(PUBLIC),  # bearer token; the operation's role in the view
     "api.openapi": Rule(PUBLIC),
     "api.docs": Rule(ROLE_VIEWER),
     "directory.refresh": Rule(ROLE_ADMIN),
+    # a card of a send: updated by those who may act on the send
+    "cards.update": Rule(ROLE_SENDER, _own_send),
     # following a send: a scoped person follows only the sends they may see
     "notifications.detail": Rule(ROLE_VIEWER, _visible_send),
     "notifications.status": Rule(ROLE_VIEWER, _visible_send),

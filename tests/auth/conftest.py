@@ -44,17 +44,3 @@ def as_role(app):
 @pytest.fixture
 def role_clients(as_role):
     return {role: as_role(role) for role in ROLES}
-
-
-@pytest.fixture
-def make_token():
-    """A function: a raw API token of `role` (and `scope`)."""
-    from dashboard.api.auth import create_token
-
-    def make(role: str, scope=None) -> str:
-        _token, raw = create_token(
-            name=f"{role}-token", role=role, dept_scope=scope, created_by="admin"
-        )
-        return raw
-
-    return make
