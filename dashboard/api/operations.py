@@ -463,6 +463,8 @@ AREA_MODULES: tuple[str, ...] = (
     "dashboard.audit.api",
     "dashboard.msgtemplates.api",
     "dashboard.groups.api",
+    "dashboard.robot.api",
+    "dashboard.cards.api",
     "dashboard.schedules.api",
 )
 
