@@ -35,6 +35,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from dashboard.auth import permissions
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk import messages as dtmsg
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
@@ -153,6 +154,8 @@ def _apply(schedule: Schedule, spec: ScheduleSpec, at: datetime) -> None:
             "userid_list",
             _("At least one of userid_list, dept_id_list and to_all_user is required."),
         )
+    # A sender limited to departments schedules only for people in them (403 in the API).
+    permissions.check_send_scope(userids, dept_ids, bool(spec.to_all_user))
     template_msg = _check_template_and_groups(spec, at)
     if template_msg is not None:
         spec.msg = template_msg
@@ -633,6 +636,7 @@ def _execute(run: ScheduleRun) -> ScheduleRun:
         warnings = presend_warnings(
             msg=msg, userid_list=userids, dept_id_list=dept_ids, to_all_user=everyone
         )
+        _check_author_scope(schedule, userids, dept_ids, everyone)
         repeat = _repeat_of_last_run(schedule, run, content_hash(msg), userids, dept_ids, everyone)
         if repeat:
             warnings.append(repeat)
@@ -663,6 +667,34 @@ def _execute(run: ScheduleRun) -> ScheduleRun:
     db.session.commit()
     audit.info("schedule %s run %s: send %s", schedule_id, run_id, send_id)
     return run
+
+
+def author_scope(schedule: Schedule) -> tuple[int, ...]:
+    """The department scope of whoever made the schedule (its token, for the API), now."""
+    if schedule.source == "api" and schedule.api_token_name:
+        from dashboard.api.models import ApiToken
+
+        token = db.session.execute(
+            db.select(ApiToken)
+            .where(ApiToken.name == schedule.api_token_name, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        return tuple((token.dept_scope if token else None) or ())
+    from dashboard.auth.models import find_user
+
+    user = find_user(schedule.created_by)
+    return tuple((user.dept_scope if user else None) or ())
+
+
+def _check_author_scope(schedule, userids, dept_ids, everyone) -> None:
+    """A run reaches only the author's departments, as the author's own send would (groups
+    are resolved at each run, so this is checked at each run too); OutOfScope otherwise."""
+    scope = author_scope(schedule)
+    if scope:
+        out = permissions.outside_scope(scope, userids, dept_ids, everyone)
+        if any(out):
+            raise permissions.OutOfScope(*out)
 
 
 def _repeat_of_last_run(

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from dashboard.auth.permissions import OutOfScope
 from dashboard.composer.message import build_msg
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.extensions import db
@@ -200,6 +201,9 @@ def schedule_from_composer(form):
     except NoCompanySelected:
         form.form_errors.append(_("Choose a company in the switcher first."))
         return None
+    except OutOfScope as exc:
+        form.form_errors.append(exc.message)
+        return None
     _flash_saved(schedule, warnings, created=True)
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
 
@@ -271,6 +275,9 @@ def edit(schedule_id: int):
             except service.ScheduleError as exc:
                 db.session.rollback()
                 _error_on_form(form, exc)
+            except OutOfScope as exc:
+                db.session.rollback()
+                form.form_errors.append(exc.message)
             else:
                 _flash_saved(schedule, warnings, created=False)
                 return redirect(url_for(".detail", schedule_id=schedule.id))
