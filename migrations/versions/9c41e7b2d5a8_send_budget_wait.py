@@ -5,7 +5,7 @@ waiting in the rate governor (DingTalk's per-app budget, shared by every process
 shown with the send's progress.
 
 Revision ID: 9c41e7b2d5a8
-Revises: e5c7a2d94b18
+Revises: a13e7c5b9d21
 Create Date: 2026-12-02 02:20:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9c41e7b2d5a8'
-down_revision = 'e5c7a2d94b18'
+down_revision = 'a13e7c5b9d21'
 branch_labels = None
 depends_on = None
 
