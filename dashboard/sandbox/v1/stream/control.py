@@ -28,7 +28,9 @@ def _refuse(message: str, status: int = 400):
 def stream_state():
     state = get_state()
     with state.lock:
-        return jsonify(gateway(state).as_dict())
+        gw = gateway(state)
+        gw.schedule(state, state.clock.now())
+        return jsonify(gw.as_dict())
 
 
 @bp.post(PREFIX + "/config")

@@ -313,7 +313,8 @@ class Gateway:
                 message.card = (item["data"].get("outTrackId", ""), item["pressIndex"])
         self.outbox_taken = len(outbox)
 
-    def _schedule(self, state: SandboxState, now: float) -> None:
+    def schedule(self, state: SandboxState, now: float) -> None:
+        """Take new card presses, re-queue what is overdue, give due messages a connection."""
         self._drain_outbox(state, now)
         settings = self.settings
         due = self.next_suite_ticket_at
@@ -344,7 +345,7 @@ class Gateway:
 
     def outgoing(self, state: SandboxState, conn: Connection, now: float) -> list[dict]:
         """Frames to send on `conn` now (SYSTEM first); messages become `sent`."""
-        self._schedule(state, now)
+        self.schedule(state, now)
         frames = list(conn.system_out)
         conn.system_out.clear()
         if now >= conn.next_ping_at and conn.close_at is None:

@@ -7,7 +7,7 @@ import logging
 import socket
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from simple_websocket import ConnectionClosed, Server
 
 from dashboard.sandbox.routing import get_state
@@ -103,9 +103,8 @@ def connect():
 
 def serve(state, gw: Gateway, conn: Connection, ws: Server) -> str:
     """Pump frames both ways until the socket closes; returns why it ended."""
-    app = current_app._get_current_object()
     while True:
-        if app.extensions.get("sandbox_stream") is not gw:
+        if gw.marker is not state.calls:  # the sandbox was reset
             _close(ws, 1001, "sandbox reset")
             return "sandbox reset"
         try:
