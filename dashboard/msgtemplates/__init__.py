@@ -8,4 +8,6 @@ from flask import Blueprint
 
 bp = Blueprint("msgtemplates", __name__)
 
-from dashboard.msgtemplates import views  # noqa: E402,F401
+from dashboard.msgtemplates import composer, views  # noqa: E402,F401
+
+bp.app_context_processor(composer.composer_helpers)

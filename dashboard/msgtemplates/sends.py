@@ -97,7 +97,7 @@ def prepare_send(
         if resolved.to_all:
             to_all_user = True
     personal = None
-    if template_id not in (None, ""):
+    if template_id is not None and template_id != "":
         template = service.get_template(template_id)
         origin["template"] = {
             "id": template.id,

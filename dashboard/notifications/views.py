@@ -19,6 +19,7 @@ from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.directory import audience as audiences
 from dashboard.directory.names import warm_names
 from dashboard.extensions import db
+from dashboard.msgtemplates.composer import composed_send, cost_warnings, prefill_template
 from dashboard.notifications import bp, pace, results, sending
 from dashboard.notifications import history as sends_history
 from dashboard.notifications.batches import batch_limits, plan_batches
@@ -133,6 +134,7 @@ def compose():
     if request.method == "GET":
         prefill = {k: request.args[k] for k in PREFILL_FIELDS if request.args.get(k)}
         form = ComposeForm(**prefill, to_all_user=request.args.get("to_all_user") == "true")
+        prefill_template(form, request.args)
         if request.args.get("when") == "later":
             form.when.data = "later"
         form.nonce.data = secrets.token_urlsafe(24)
@@ -154,7 +156,9 @@ def compose():
             flash(_("This form was already sent; it was not sent again."), "info")
             return redirect(url_for(".detail", send_id=already.id))
         msg, recipients = build_msg(form), _recipients(form)
-        warnings = presend_warnings(msg=msg, **recipients)
+        # A template's message and the groups' people (dashboard.msgtemplates.composer).
+        msg, recipients, extra = composed_send(form, msg, recipients)
+        warnings = presend_warnings(msg=msg, **recipients) + cost_warnings(extra)
         audience = audiences.resolve(**recipients)
         warnings += audiences.unknown_warnings(audience)
         # Everyone or many people: the page shows how many and asks once more.
@@ -168,6 +172,7 @@ def compose():
                 send = sending.send_work_notice(
                     msg=msg,
                     **recipients,
+                    **extra,
                     sender=current_user.username,
                     nonce=form.nonce.data or None,
                 )
