@@ -235,6 +235,7 @@ def create_schedule(
     audit.info(
         "schedule %s created by %s (%s): %s", schedule.id, author, source, describe(schedule)
     )
+    _record("schedule.create", schedule)
     warnings = saved_warnings(schedule, at)
     _fire_if_due(schedule, at)
     return db.session.get(Schedule, schedule.id), warnings
@@ -250,6 +251,7 @@ def update_schedule(schedule: Schedule, spec: ScheduleSpec, *, editor: str) -> l
     schedule.updated_by = editor
     db.session.commit()
     audit.info("schedule %s changed by %s: %s", schedule.id, editor, describe(schedule))
+    _record("schedule.update", schedule)
     warnings = saved_warnings(schedule, at)
     _fire_if_due(schedule, at)
     return warnings
@@ -261,6 +263,7 @@ def pause_schedule(schedule: Schedule, *, user: str) -> None:
         schedule.updated_by = user
         db.session.commit()
         audit.info("schedule %s paused by %s", schedule.id, user)
+        _record("schedule.pause", schedule)
 
 
 def resume_schedule(schedule: Schedule, *, user: str) -> None:
@@ -275,6 +278,7 @@ def resume_schedule(schedule: Schedule, *, user: str) -> None:
         schedule.next_run_at = recurrence.next_after(schedule.cron, schedule.timezone, at)
     db.session.commit()
     audit.info("schedule %s resumed by %s", schedule.id, user)
+    _record("schedule.resume", schedule)
     _fire_if_due(schedule, at)
 
 
@@ -285,6 +289,7 @@ def delete_schedule(schedule: Schedule, *, user: str) -> None:
     schedule.updated_by = user
     db.session.commit()
     audit.info("schedule %s deleted by %s", schedule.id, user)
+    _record("schedule.delete", schedule)
 
 
 def visible_schedules():
@@ -302,6 +307,18 @@ def find_schedule(schedule_id: int) -> Schedule | None:
     if schedule is None or schedule.state == DELETED or schedule.corpid != current_company():
         return None
     return schedule
+
+
+def _record(action: str, schedule: Schedule) -> None:
+    """The audit log's row (dashboard.audit): who did what to which schedule, and its time."""
+    from dashboard.audit import record
+
+    record(
+        action,
+        object_type="schedule",
+        object_id=schedule.id,
+        detail={"when": describe(schedule), "state": schedule.state},
+    )
 
 
 def _fire_if_due(schedule: Schedule, at: datetime) -> None:
@@ -610,6 +627,7 @@ def run_now(schedule: Schedule, *, user: str) -> ScheduleRun:
             db.select(ScheduleRun).filter_by(schedule_id=schedule.id, due_at=at)
         ).scalar_one()
     audit.info("schedule %s run now by %s (run %s)", schedule.id, user, run.id)
+    _record("schedule.run_now", schedule)
     return execute_run(run)
 
 

@@ -141,3 +141,20 @@ def test_edit_pause_resume_run_now_delete(signed_in, clock):
 def test_unknown_schedules_are_404(signed_in):
     assert signed_in.get("/schedules/999").status_code == 404
     assert signed_in.post("/schedules/999/run").status_code == 404
+
+
+def test_what_was_done_to_a_schedule_is_in_the_audit_log(signed_in):
+    from dashboard.audit.models import AuditEvent
+
+    compose(signed_in, kind="daily", time_of_day="09:00")
+    schedule = db.session.execute(db.select(Schedule)).scalar_one()
+    signed_in.post(f"/schedules/{schedule.id}/pause")
+    signed_in.post(f"/schedules/{schedule.id}/delete")
+    events = db.session.execute(
+        db.select(AuditEvent).where(AuditEvent.object_type == "schedule").order_by(AuditEvent.id)
+    ).scalars()
+    assert [(e.action, e.actor, e.object_id) for e in events] == [
+        ("schedule.create", "admin", str(schedule.id)),
+        ("schedule.pause", "admin", str(schedule.id)),
+        ("schedule.delete", "admin", str(schedule.id)),
+    ]
