@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify, redirect, request, url_for
 
 from dashboard.sandbox.routing import get_state
 from dashboard.sandbox.v1.stream import directory
@@ -15,12 +16,41 @@ from dashboard.sandbox.v1.stream.views import bp
 PREFIX = "/_sandbox/v1/stream"
 
 
+#: Form fields that hold lists (comma or space separated on the page).
+LIST_FIELDS = ("deptIds", "add", "remove")
+
+
+def _is_form() -> bool:
+    return not request.is_json and bool(request.form)
+
+
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else {}
+    """The JSON body, or the page's form with lists split and `data` decoded."""
+    if not _is_form():
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+    body: dict[str, Any] = {k: v.strip() for k, v in request.form.items() if v.strip()}
+    for name in LIST_FIELDS:
+        if name in body:
+            body[name] = body[name].replace(",", " ").replace("，", " ").split()
+    if "data" in body:
+        try:
+            body["data"] = json.loads(body["data"])
+        except ValueError:
+            body["data"] = None  # refused below with a message
+    return body
+
+
+def _reply(payload: dict[str, Any], done: str):
+    """JSON for tests; back to the page with what happened for a form."""
+    if _is_form():
+        return redirect(url_for(".stream_page", done=done))
+    return jsonify(payload)
 
 
 def _refuse(message: str, status: int = 400):
+    if _is_form():
+        return redirect(url_for(".stream_page", error=message))
     return jsonify(error=message), status
 
 
@@ -38,13 +68,16 @@ def stream_config():
     state = get_state()
     with state.lock:
         gw = gateway(state)
+        body = _body()
+        if _is_form():  # the page sends one setting: name + value
+            body = {body.get("name", ""): body.get("value", "")}
         try:
-            gw.settings = gw.settings.updated(_body())
+            gw.settings = gw.settings.updated(body)
         except KeyError as exc:
             return _refuse(f"unknown setting: {exc.args[0]}")
         except (TypeError, ValueError) as exc:
             return _refuse(str(exc))
-        return jsonify(gw.as_dict()["settings"])
+        return _reply(gw.as_dict()["settings"], "已保存 / saved")
 
 
 @bp.post(PREFIX + "/events")
@@ -61,7 +94,7 @@ def stream_event():
         corp_id = str(body.get("corpId") or state.settings.corp_id)
         client = str(body.get("clientId") or client_of_corp(state, corp_id))
         message = gw.push_event(client, event_type, data, corp_id, state.clock.now())
-        return jsonify(message.as_dict())
+        return _reply(message.as_dict(), f"已推送 / pushed {event_type} {message.event_id}")
 
 
 def _targets(gw, body: dict[str, Any]):
@@ -88,7 +121,7 @@ def stream_drop():
         targets = _targets(gw, body)
         for conn in targets:
             conn.action = ("abort",) if mode == "abort" else ("close", 1000, "dropped")
-        return jsonify(dropped=[c.id for c in targets])
+        return _reply({"dropped": [c.id for c in targets]}, f"已断开 / dropped {len(targets)}")
 
 
 @bp.post(PREFIX + "/disconnect")
@@ -102,7 +135,8 @@ def stream_disconnect():
         reason = str(body.get("reason") or "connection is expired")
         for conn in targets:
             gw.disconnect(conn, reason, state.clock.now())
-        return jsonify(disconnected=[c.id for c in targets])
+        done = f"已发送 disconnect / sent disconnect to {len(targets)}"
+        return _reply({"disconnected": [c.id for c in targets]}, done)
 
 
 @bp.post(PREFIX + "/ping")
@@ -115,7 +149,7 @@ def stream_ping():
         targets = _targets(gw, body)
         for conn in targets:
             conn.next_ping_at = 0.0
-        return jsonify(pinged=[c.id for c in targets])
+        return _reply({"pinged": [c.id for c in targets]}, f"已 ping / pinged {len(targets)}")
 
 
 @bp.post(PREFIX + "/redeliver")
@@ -136,7 +170,9 @@ def stream_suite_ticket():
     with state.lock:
         gw = gateway(state)
         message = push_suite_ticket(state, gw, state.clock.now(), _body().get("ticket"))
-        return jsonify(message.as_dict())
+        return _reply(
+            message.as_dict(), f"已推送 / pushed suite_ticket {message.data['suiteTicket']}"
+        )
 
 
 @bp.post("/_sandbox/v1/directory/<change>")
@@ -149,6 +185,9 @@ def directory_change(change: str):
     state = get_state()
     with state.lock:
         try:
-            return jsonify(handler(state, gateway(state), _body(), state.clock.now()))
+            result = handler(state, gateway(state), _body(), state.clock.now())
         except directory.DirectoryError as exc:
             return _refuse(str(exc))
+    events = result.get("events") or [result["event"]]
+    done = "已完成 / done: " + ", ".join(e["eventType"] for e in events)
+    return _reply(result, done)
