@@ -28,4 +28,4 @@ def _fresh_request() -> None:
     g.audit_recorded = False
 
 
-from dashboard.auth import commands, views  # noqa: E402,F401
+from dashboard.auth import commands, dingtalk_login, views  # noqa: E402,F401

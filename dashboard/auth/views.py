@@ -38,14 +38,14 @@ def login():
     return render_template("auth/login.html", form=form, dingtalk=dingtalk_sign_in_enabled())
 
 
-def complete_sign_in(user: User, *, remember: bool, method: str):
+def complete_sign_in(user: User, *, remember: bool, method: str, next_url: str | None = None):
     """Sign the user in, start the idle clock, record it, and go where they were going."""
     login_user(user, remember=remember)
     sessions.mark_seen()
     user.last_login_at = utcnow()
     db.session.commit()
     record("signin.success", object_type="user", object_id=user.id, detail={"method": method})
-    return redirect(safe_next(request.args.get("next")))
+    return redirect(safe_next(next_url or request.args.get("next")))
 
 
 def dingtalk_sign_in_enabled() -> bool:

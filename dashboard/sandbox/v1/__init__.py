@@ -29,6 +29,7 @@ AREA_MODULES: tuple[str, ...] = (
     "dashboard.sandbox.v1.topapi_groups",
     "dashboard.sandbox.v1.cards",
     "dashboard.sandbox.v1.pages",
+    "dashboard.sandbox.v1.oauth",
     "dashboard.sandbox.v1.stream",
 )
 
