@@ -192,19 +192,6 @@ class Config:
     # Audit log rows per page
     AUDIT_PAGE_SIZE = _env_int("AUDIT_PAGE_SIZE", 50)
 
-    # Roles, sessions and signing in with DingTalk (dashboard/auth)
-    # Minutes without a request after which a session ends (0: never).
-    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
-    # "Sign in with DingTalk" (OAuth2): on when set; the app key is the client_id.
-    DINGTALK_OAUTH_ENABLED = _env_bool("DINGTALK_OAUTH_ENABLED", False)
-    # The DingTalk login page and the v1.0 host (api.dingtalk.com); the sandbox serves both.
-    DINGTALK_LOGIN_BASE = _env("DINGTALK_LOGIN_BASE", "https://login.dingtalk.com")
-    DINGTALK_V1_BASE = _env("DINGTALK_V1_BASE", "https://api.dingtalk.com")
-    # The company's DingTalk admins may sign in without a console account (as this role).
-    DINGTALK_OAUTH_ADMINS_ROLE = _env("DINGTALK_OAUTH_ADMINS_ROLE")
-    # Audit log rows per page
-    AUDIT_PAGE_SIZE = _env_int("AUDIT_PAGE_SIZE", 50)
-
     # UI
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
