@@ -20,9 +20,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import logging
+import os
 import random
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +70,17 @@ class StreamSettings:
     auth_event: str = "org_suite_auth"
     deauth_event: str = "org_suite_relieve"
 
-    def updated(self, values: dict[str, Any]) -> StreamSettings:
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> StreamSettings:
+        """Defaults overlaid with SANDBOX_STREAM_<FIELD> variables (the demo's knobs)."""
+        env = os.environ if environ is None else environ
+        names = [f.name for f in dataclasses.fields(cls)]
+        values = {n: env[v] for n in names if (v := f"SANDBOX_STREAM_{n.upper()}") in env}
+        return cls().updated(values)
+
+    def updated(self, values: Mapping[str, Any]) -> StreamSettings:
+        """A copy with `values` coerced to each field's type; KeyError for an unknown
+        name, ValueError for a bad value."""
         from dashboard.sandbox.settings import coerce_value
 
         names = {f.name for f in dataclasses.fields(self)}
@@ -75,6 +88,8 @@ class StreamSettings:
         if unknown:
             raise KeyError(", ".join(unknown))
         coerced = {k: coerce_value(getattr(self, k), v) for k, v in values.items()}
+        if coerced.get("pick", self.pick) not in ("random", "newest"):
+            raise ValueError("pick must be random or newest")
         return dataclasses.replace(self, **coerced)
 
 
@@ -178,6 +193,7 @@ class StreamMessage:
 
 
 _SEQ = itertools.count(1)
+logger = logging.getLogger("dashboard.sandbox")
 
 
 def new_message_id(now: float) -> str:
@@ -190,10 +206,16 @@ class Gateway:
 
     def __init__(self, marker: object) -> None:
         self.marker = marker
-        self.settings = StreamSettings()
+        try:
+            self.settings = StreamSettings.from_env()
+        except (KeyError, ValueError) as exc:
+            logger.warning("ignoring SANDBOX_STREAM_* settings: %s", exc)
+            self.settings = StreamSettings()
         self.tickets: dict[str, Ticket] = {}
         self.connections: dict[str, Connection] = {}
         self.messages: list[StreamMessage] = []
+        self.live: list[StreamMessage] = []  # neither acked nor dropped
+        self.by_message_id: dict[str, StreamMessage] = {}
         self.outbox_taken = 0
         self.rng = random.Random(7)
         self.next_suite_ticket_at: float | None = None
@@ -241,7 +263,7 @@ class Gateway:
         if conn.closed_at is None:
             conn.closed_at = now
             conn.close_reason = reason
-        for message in self.messages:
+        for message in self.live:
             if message.connection_id != conn.id or message.status not in ("assigned", "sent"):
                 continue
             if message.type == "EVENT":
@@ -284,20 +306,26 @@ class Gateway:
             born_at=int(now * 1000),
             due_at=now,
         )
-        self.messages.append(message)
-        return message
+        return self._add(message)
 
     def push_callback(self, client_id: str, topic: str, data: dict[str, Any], now: float):
         message = StreamMessage(len(self.messages) + 1, "CALLBACK", topic, client_id, data, now)
         message.due_at = now
+        return self._add(message)
+
+    def _add(self, message: StreamMessage) -> StreamMessage:
         self.messages.append(message)
+        self.live.append(message)
         return message
 
     def redeliver(self, event_id: str, now: float) -> StreamMessage | None:
         """Send an event again (a duplicate, even after its ack: §7.6)."""
         for message in self.messages:
             if message.event_id == event_id:
+                if message.status in ("acked", "dropped"):
+                    self.live.append(message)
                 message.status, message.due_at, message.connection_id = "queued", now, ""
+                message.error = ""
                 return message
         return None
 
@@ -320,7 +348,7 @@ class Gateway:
         due = self.next_suite_ticket_at
         if due is not None and now >= due and self.open_connections(suite_key(state)):
             push_suite_ticket(state, self, now)
-        for message in self.messages:
+        for message in self.live:
             unacked = message.status == "sent" and message.type == "EVENT"
             if unacked and now >= message.sent_at + settings.redeliver_delay:
                 message.status, message.due_at, message.connection_id = "queued", now, ""
@@ -340,6 +368,7 @@ class Gateway:
             else:
                 chosen = self.rng.choice(candidates)
             message.status, message.connection_id = "assigned", chosen.id
+        self.live = [m for m in self.live if m.status not in ("acked", "dropped")]
 
     # What a connection's thread sends --------------------------------------------------------
 
@@ -350,7 +379,7 @@ class Gateway:
         conn.system_out.clear()
         if now >= conn.next_ping_at and conn.close_at is None:
             frames.append(self.ping_frame(conn, now))
-        for message in self.messages:
+        for message in self.live:
             if message.status == "assigned" and message.connection_id == conn.id:
                 frames.append(self._frame(state, conn, message, now))
         return frames
@@ -398,6 +427,7 @@ class Gateway:
         message.deliveries.append(
             {"messageId": message.message_id, "connectionId": conn.id, "sentAt": now, "ack": None}
         )
+        self.by_message_id[message.message_id] = message
         headers = {
             "appId": app_uuid(message.client_id),
             "connectionId": conn.id,
@@ -444,10 +474,9 @@ class Gateway:
                 ping["ack"] = ack
                 ping["echoed"] = isinstance(data, dict) and data.get("opaque") == ping["opaque"]
                 return
-        for message in self.messages:
-            delivery = next((d for d in message.deliveries if d["messageId"] == message_id), None)
-            if delivery is None:
-                continue
+        message = self.by_message_id.get(message_id)
+        if message is not None:
+            delivery = next(d for d in reversed(message.deliveries) if d["messageId"] == message_id)
             delivery["ack"] = ack
             if message.status in ("acked", "dropped"):
                 return  # a late or repeated ack
