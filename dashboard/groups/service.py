@@ -31,11 +31,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.extensions import db
 from dashboard.groups.models import GroupRevision, RecipientGroup
+from dashboard.msgtemplates.i18n import gettext as _
 from dashboard.services.dingtalk import current_company, of_current_company
 
 NAME_MAX = 80

@@ -23,10 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from dashboard.groups.service import GroupError, ResolvedRecipients, people_of, resolve_groups
 from dashboard.msgtemplates import service
+from dashboard.msgtemplates.i18n import gettext as _
 from dashboard.msgtemplates.service import SendCost, TemplateError
 
 

@@ -40,13 +40,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.composer.message import build_msg
 from dashboard.dingtalk import messages as dtmsg
 from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.extensions import db
+from dashboard.msgtemplates.i18n import gettext as _
 from dashboard.msgtemplates.models import (
     CREATED,
     DELETED,

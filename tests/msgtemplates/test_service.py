@@ -181,3 +181,10 @@ def test_history_of_create_update_duplicate_delete(app):
     assert service.revisions(copy.id)[0].source_id == template_id
     with pytest.raises(TemplateError, match="已有"):
         service.create_template(name=copy.name, fields={"msgtype": "text"}, user="admin")
+
+
+def test_errors_are_worded_outside_a_request_too(app, outside_request):
+    """The schedules' worker renders templates with no request: the message is Chinese."""
+    template = make(msg="{due}")
+    with pytest.raises(TemplateError, match="发送前请填写 {due}"):
+        service.render_template_message(template, {}, when=WHEN, lang="zh")
