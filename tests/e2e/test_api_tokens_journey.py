@@ -15,7 +15,7 @@ def test_create_use_and_revoke_an_api_token(page, live_app, sandbox):
 
     page.click("text=API 令牌")
     page.fill("input[name=name]", "周报脚本")
-    page.check("input[name=scope][value=read]")
+    page.select_option("select[name=role]", "viewer")  # read only
     page.click("button[type=submit]:has-text('创建令牌')")
     token = page.locator("#new-token").inner_text().strip()
     assert token.startswith("dtk_")
