@@ -362,7 +362,7 @@ def status(send_id: int):
         tasks=[
             {
                 "batch_no": t.batch_no,
-                "task_id": t.task_id,
+                "task_id": t.task_id or t.out_key,
                 "state": task_send_state(t),
                 "state_label": task_state_label(t),
                 "progress": t.progress,

@@ -42,7 +42,10 @@ def test_robot_send_read_status_and_recall(api, v1, sandbox):
     assert status["invalidStaffIdList"] == ["nosuchuser"]
     raw = api("robotReadStatus", {"processQueryKey": data["processQueryKey"]}).json["data"]
     assert raw["messageReadInfoList"]
-    assert api("sendStatus", {"send_id": data["send_id"]}).json["data"]["state"] in ("completed", "partial")
+    assert api("sendStatus", {"send_id": data["send_id"]}).json["data"]["state"] in (
+        "completed",
+        "partial",
+    )
     recalled = api("robotRecall", {"processQueryKeys": [data["processQueryKey"]]}).json["data"]
     assert recalled["successResult"] == [data["processQueryKey"]]
     assert v1.message(data["processQueryKey"])["recalled"]
