@@ -276,6 +276,27 @@ def test_isv_suite_ticket_and_authorisation_events(gw, stream, sandbox_server):
     assert frame(ws)["headers"]["eventType"] == "org_auth"
 
 
+def test_isv_companies_get_their_directory_changes_on_the_suite_connection(
+    gw, stream, sandbox_server
+):
+    isv = requests.get(f"{sandbox_server.url}/_sandbox/isv/state", timeout=10).json()
+    ws = gw.connect(client_id=isv["suite_key"], secret=isv["settings"]["suite_secret"])
+    ack(ws, frame(ws))  # the suite ticket
+    stream.hire("物流新人", [1], userid="wl001", corpId="dingisvcorpb")
+    got = frame(ws)
+    assert got["headers"]["eventType"] == "user_add_org"
+    assert got["headers"]["eventCorpId"] == "dingisvcorpb"
+    ack(ws, got)
+    stream.leave("manager02")  # the demo company is also ISV company A
+    got = frame(ws)
+    assert (got["headers"]["eventType"], got["headers"]["eventCorpId"]) == (
+        "user_leave_org",
+        "dingisvcorpa",
+    )
+    with pytest.raises(V1SandboxControlError):
+        stream.hire("无名", [1], corpId="dingnobody")
+
+
 def test_directory_changes_are_what_the_contact_calls_see(gw, stream, sandbox, sandbox_server):
     token = requests.get(
         f"{sandbox_server.url}/gettoken",

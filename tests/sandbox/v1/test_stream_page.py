@@ -29,7 +29,10 @@ def test_a_hire_from_the_form_changes_the_directory_and_queues_its_event(page):
     html = reply.get_data(as_text=True)
     assert reply.status_code == 200 and 'role="status"' in html and "user_add_org" in html
     state = page.get("/_sandbox/v1/stream/state").get_json()
-    (message,) = state["messages"]
+    (message, for_suite) = state["messages"]  # the demo company is ISV company A too
+    assert (
+        for_suite["eventCorpId"] == "dingisvcorpa" and for_suite["clientId"] != message["clientId"]
+    )
     assert message["data"]["userId"] == ["zhaoliu"] and message["status"] == "queued"
 
 

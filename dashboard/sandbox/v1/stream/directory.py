@@ -22,12 +22,23 @@ class DirectoryError(ValueError):
 
 
 def company_for(state: SandboxState, corp_id: str) -> tuple[Company, str]:
-    """The company `corp_id` names (default: the internal app's) and its corpId."""
+    """The company `corp_id` names and the corpId its changes are pushed as.
+
+    The internal app's company (the default) is also the ISV demo company A, so its
+    changes go to both; another authorised ISV company has a directory of its own.
+    """
+    from dashboard.sandbox.demo import LOGISTICS_PROFILE, profile_for
+    from dashboard.sandbox.isv import DEMO_CORP_A, DEMO_CORP_B, isv_state
+
     corp_id = corp_id or state.settings.corp_id
-    if corp_id == state.settings.corp_id:
-        return state.company, corp_id
+    if corp_id in (state.settings.corp_id, DEMO_CORP_A):
+        return state.company, state.settings.corp_id
     if corp_id not in state.tenant_profiles:
-        raise DirectoryError(f"unknown corpId {corp_id}")
+        if corp_id not in isv_state(state).corps:
+            raise DirectoryError(f"unknown corpId {corp_id}")
+        state.add_tenant(
+            corp_id, LOGISTICS_PROFILE if corp_id == DEMO_CORP_B else profile_for(corp_id)
+        )
     return state.company_of(corp_id), corp_id
 
 
@@ -36,9 +47,27 @@ def _ts(gw: Gateway, now: float) -> Any:
     return str(ms) if gw.settings.timestamp_as_string else ms
 
 
+def targets(state: SandboxState, gw: Gateway, corp_id: str) -> list[tuple[str, str]]:
+    """(clientId, eventCorpId) pairs that receive a change of `corp_id`'s directory."""
+    from dashboard.sandbox.isv import DEMO_CORP_A, isv_state
+
+    if corp_id != state.settings.corp_id:
+        return [(client_of_corp(state, corp_id), corp_id)]
+    pairs = [(state.settings.app_key, corp_id)]
+    corp_a = isv_state(state).corps.get(DEMO_CORP_A)
+    if gw.settings.demo_corp_to_suite and corp_a is not None and corp_a.authorised:
+        pairs.append((isv_state(state).settings.suite_key, DEMO_CORP_A))
+    return pairs
+
+
 def _push(state, gw, corp_id, event_type, data, now) -> StreamMessage:
+    """Queue the event for every receiver; returns the first (the internal app's)."""
     data = {gw.settings.timestamp_key: _ts(gw, now), **data}
-    return gw.push_event(client_of_corp(state, corp_id), event_type, data, corp_id, now)
+    messages = [
+        gw.push_event(client, event_type, data, event_corp, now)
+        for client, event_corp in targets(state, gw, corp_id)
+    ]
+    return messages[0]
 
 
 def _user_event(state, gw, corp_id, event_type, userids, now):

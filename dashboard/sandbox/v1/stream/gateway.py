@@ -69,6 +69,8 @@ class StreamSettings:
     suite_ticket_interval: float = 5 * 3600.0
     auth_event: str = "org_suite_auth"
     deauth_event: str = "org_suite_relieve"
+    #: The demo company is also ISV company A: its changes reach the suite too.
+    demo_corp_to_suite: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> StreamSettings:
