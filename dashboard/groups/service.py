@@ -33,8 +33,8 @@ from typing import Any
 
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.extensions import db
+from dashboard.groups.i18n import gettext as _
 from dashboard.groups.models import GroupRevision, RecipientGroup
-from dashboard.msgtemplates.i18n import gettext as _
 from dashboard.services.dingtalk import current_company, of_current_company
 
 NAME_MAX = 80

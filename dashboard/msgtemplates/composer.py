@@ -135,3 +135,25 @@ def cost_warnings(extra: dict) -> list[str]:
 def composer_helpers() -> dict[str, Any]:
     """For templates/notifications/compose.html: the chooser's templates and the params."""
     return {"composer_templates": service.list_templates, "composer_params": composer_params}
+
+
+def filled_preview(form, data: dict[str, Any]) -> None:
+    """The composer's live preview with the template's values filled (the first
+    recipient's own message for a per-recipient template) and its cost."""
+    from dashboard.composer.preview import phone_html
+    from dashboard.dingtalk import messages as dtmsg
+
+    prepared: PreparedSend | None = getattr(form, "prepared", None)
+    if prepared is None:
+        return
+    personal = prepared.personal_msgs
+    msg = next(iter(personal.values())) if personal else prepared.msg
+    size = dtmsg.msg_size(msg)
+    data.update(
+        msg=msg,
+        size=size,
+        size_text=_("%(size)d / %(max)d bytes", size=size, max=dtmsg.MAX_MSG_BYTES),
+        phone_html=str(phone_html(msg)),
+    )
+    if personal is not None:
+        data["per_recipient"] = cost_warnings({"personal_msgs": personal})

@@ -24,9 +24,9 @@ from typing import Any
 
 from flask import current_app
 
+from dashboard.groups.i18n import gettext as _
 from dashboard.groups.service import GroupError, ResolvedRecipients, people_of, resolve_groups
 from dashboard.msgtemplates import service
-from dashboard.msgtemplates.i18n import gettext as _
 from dashboard.msgtemplates.service import SendCost, TemplateError
 
 

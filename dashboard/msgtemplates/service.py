@@ -46,7 +46,7 @@ from dashboard.composer.message import build_msg
 from dashboard.dingtalk import messages as dtmsg
 from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.extensions import db
-from dashboard.msgtemplates.i18n import gettext as _
+from dashboard.groups.i18n import gettext as _
 from dashboard.msgtemplates.models import (
     CREATED,
     DELETED,

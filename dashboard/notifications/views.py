@@ -19,7 +19,12 @@ from dashboard.dingtalk.errors import InvalidMessage
 from dashboard.directory import audience as audiences
 from dashboard.directory.names import warm_names
 from dashboard.extensions import db
-from dashboard.msgtemplates.composer import composed_send, cost_warnings, prefill_template
+from dashboard.msgtemplates.composer import (
+    composed_send,
+    cost_warnings,
+    filled_preview,
+    prefill_template,
+)
 from dashboard.notifications import bp, pace, results, sending
 from dashboard.notifications import history as sends_history
 from dashboard.notifications.batches import batch_limits, plan_batches
@@ -230,6 +235,7 @@ def preview():
     """JSON for the composer's live preview: msg, size, errors, warnings, the exact requests."""
     form = ComposeForm()
     data = preview_message(form)
+    filled_preview(form, data)  # a template's values filled in (dashboard.msgtemplates)
     try:
         recipients = _recipients(form)
     except ValueError:

@@ -78,3 +78,13 @@ def test_groups_are_recipients_and_recorded(signed_in, sandbox):
     assert reply.status_code == 302, reply.get_data(as_text=True)
     send = db.session.execute(db.select(Send)).scalar_one()
     assert len(send.userids) == 4 and send.origin["groups"][0]["name"] == "测试组"
+
+
+def test_the_live_preview_fills_the_values(signed_in, daily, sandbox):
+    data = {"msgtype": "text", "userid_list": "u0001", "template_id": str(daily.id),
+            "msg": daily.fields["msg"], "param.project": "云帆"}  # fmt: skip
+    reply = signed_in.post("/notifications/preview", data=data).get_json()
+    assert reply["msg"]["text"]["content"].endswith(" 请提交 云帆 日报")
+    del data["param.project"]
+    reply = signed_in.post("/notifications/preview", data=data).get_json()
+    assert any("{project}" in e for e in reply["form_errors"])
