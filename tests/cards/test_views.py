@@ -56,6 +56,7 @@ def test_a_card_to_people_registers_the_callback_and_records_presses(client, aut
     assert _press(client, track, action="read").status_code == 200
     page = client.get(reply.headers["Location"])
     assert "陈立新" in page.text and "read" in page.text and "card-responses" in page.text
+    assert 'id="recall-form"' not in page.text  # a card is updated, not recalled
     assert [r.action for r in CardResponse.query.all()] == ["confirm", "read"]
 
 

@@ -27,6 +27,7 @@ def test_compose_sends_a_markdown_message_to_a_department(client, auth, app, san
     assert send.tasks[0].out_key
     detail = client.get(reply.headers["Location"])
     assert detail.status_code == 200 and "周报" in detail.text
+    assert 'id="recall-form"' in detail.text and send.tasks[0].out_key in detail.text
 
 
 def test_missing_fields_are_said_in_the_form_and_nothing_is_recorded(client, auth, sandbox):
