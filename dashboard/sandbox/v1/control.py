@@ -90,6 +90,10 @@ class V1SandboxControl:
             "POST", "/stream/events", {"eventType": event_type, "data": data, **extra}
         )
 
+    def push_callback(self, topic: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """Queue any CALLBACK (clientId= optional), e.g. a robot message; never re-sent."""
+        return self._call("POST", "/stream/callbacks", {"topic": topic, "data": data, **extra})
+
     def drop(self, mode: str = "close", **target: Any) -> list[str]:
         """Close connections (all, or connectionId= / clientId=): "close" or "abort"."""
         return self._call("POST", "/stream/drop", {"mode": mode, **target})["dropped"]

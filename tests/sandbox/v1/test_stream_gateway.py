@@ -349,6 +349,20 @@ def test_chat_member_changes_push_group_events(gw, stream):
     assert frame(ws)["headers"]["eventType"] == "chat_remove_member"
 
 
+def test_callbacks_go_to_their_topic_and_are_never_resent(gw, stream, sandbox):
+    topic = "/v1.0/im/bot/messages/get"
+    ws = gw.connect(subscriptions=[{"type": "CALLBACK", "topic": topic}])
+    pushed = stream.push_callback(topic, {"msgtype": "text", "text": {"content": " 你好"}})
+    got = frame(ws)
+    assert got["type"] == "CALLBACK" and got["headers"]["topic"] == topic
+    assert received_data(got)["text"]["content"] == " 你好"
+    sandbox.advance(120)
+    with pytest.raises(TimeoutError):
+        frame(ws, timeout=0.3)
+    ack(ws, got, data={"response": "OK"}, message="")
+    until(lambda: stream.stream_state()["messages"][pushed["seq"] - 1]["status"] == "acked")
+
+
 def test_a_reset_closes_open_sockets(gw, sandbox):
     ws = gw.connect()
     sandbox.reset()

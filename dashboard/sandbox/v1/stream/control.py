@@ -97,6 +97,23 @@ def stream_event():
         return _reply(message.as_dict(), f"已推送 / pushed {event_type} {message.event_id}")
 
 
+@bp.post(PREFIX + "/callbacks")
+def stream_callback():
+    """Push any CALLBACK (a robot message on /v1.0/im/bot/messages/get, ...): {topic, data,
+    clientId?}; never re-sent (§7.6)."""
+    body = _body()
+    topic = body.get("topic")
+    data = body.get("data", {})
+    if not isinstance(topic, str) or not topic.startswith("/") or not isinstance(data, dict):
+        return _refuse("topic (a path) and data (an object) are required")
+    state = get_state()
+    with state.lock:
+        gw = gateway(state)
+        client = str(body.get("clientId") or state.settings.app_key)
+        message = gw.push_callback(client, topic, data, state.clock.now())
+        return _reply(message.as_dict(), f"已推送 / pushed {topic}")
+
+
 def _targets(gw, body: dict[str, Any]):
     wanted = body.get("connectionId")
     client = body.get("clientId")

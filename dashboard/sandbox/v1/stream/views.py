@@ -23,7 +23,7 @@ bp = Blueprint("sandbox_v1_stream", __name__)
 PAGE_PREFIXES = ("/connect",)
 
 #: How often a connection's thread looks for frames to send (real seconds).
-TICK = 0.02
+TICK = 0.05
 #: How long a close waits for the client's close frame before dropping TCP (real seconds).
 CLOSE_WAIT = 1.0
 
