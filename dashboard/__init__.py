@@ -45,6 +45,7 @@ BLUEPRINTS = (
     ("dashboard.isv.views", "/isv"),
     ("dashboard.delivery", None),  # the queue and its `flask delivery worker` command
     ("dashboard.audit", "/audit"),
+    ("dashboard.events", "/events"),  # the events log; `flask events run` (Stream mode)
 )
 
 

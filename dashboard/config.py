@@ -192,6 +192,14 @@ class Config:
     # Audit log rows per page
     AUDIT_PAGE_SIZE = _env_int("AUDIT_PAGE_SIZE", 50)
 
+    # Stream mode (dashboard/events): the `events` process keeps one outbound WebSocket to
+    # DingTalk's gateway at DINGTALK_API_V1_BASE (the app key, or the suite key in ISV mode).
+    DINGTALK_STREAM_ENABLED = _env_bool("DINGTALK_STREAM_ENABLED", False)
+    # Days the events log keeps an event (its eventId dedupes redeliveries meanwhile).
+    EVENTS_RETENTION_DAYS = _env_int("EVENTS_RETENTION_DAYS", 7)
+    # Longest wait between two failed connection attempts (s); doubles from 1 s.
+    EVENTS_MAX_BACKOFF = _env_float("EVENTS_MAX_BACKOFF", 60.0)
+
     # UI
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")

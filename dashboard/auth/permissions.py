@@ -111,7 +111,7 @@ ENDPOINT_RULES: dict[str, Rule] = {
 #: Areas where people send: reading is for viewers, every change for senders.
 SENDING_AREAS = ("notifications", "chats", "schedules", "msgtemplates", "groups", "robot", "cards")
 #: Areas of the people who run the console: admins (and owners) only, reading too.
-ADMIN_AREAS = ("api", "isv", "users", "audit", "settings")
+ADMIN_AREAS = ("api", "isv", "users", "audit", "settings", "events")
 #: Areas every signed-in person may use.
 READING_AREAS = ("main", "auth", "directory", "ops")
 

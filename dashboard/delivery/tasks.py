@@ -65,6 +65,18 @@ def fire_schedules():
     return fire_due()
 
 
+@task
+def handle_stream_event(event_row_id: int):
+    """Act on one event recorded by the Stream process (``dashboard.events.handlers.handle``).
+
+    The SDK's handler only records the event and enqueues this, then acknowledges: a
+    slow handler never delays the ack. Runs once per event: the row's outcome says so.
+    """
+    from dashboard.events.handlers import handle
+
+    return handle(event_row_id)
+
+
 def deliver_later(send_id: int, delay: float, task: str = "deliver_send") -> None:
     """Queue ``task(send_id)`` (a send's or a chat message's id) in ``delay`` seconds (Huey's schedule).
 

@@ -375,23 +375,115 @@ def _load_cached() -> DirectorySnapshot | None:
     if stamp is None or clock() - stamp >= _ttl():
         return None
     memo = _MEMO.get(data_key)
-    if memo is not None and memo.built_at == stamp:
+    revision = cache.get(_revision_key()) or ""
+    if memo is not None and memo.built_at == stamp and _MEMO_REV.get(data_key) == revision:
         return memo
     data = cache.get(data_key)
     if not data:
         return None
     snapshot = DirectorySnapshot.from_dict(data)
     _MEMO[data_key] = snapshot
+    _MEMO_REV[data_key] = revision
     return snapshot
 
 
-def _store(snapshot: DirectorySnapshot) -> None:
+_MEMO_REV: dict[str, str] = {}
+
+
+def _revision_key() -> str:
+    """Changes on each incremental patch, so every process decodes the patched snapshot."""
+    return f"directory:{_company_key()}:snapshot:revision"
+
+
+def _store(snapshot: DirectorySnapshot, *, ttl: int | None = None) -> None:
     stamp_key, data_key, _ = _keys()
-    ttl = _ttl()
+    ttl = _ttl() if ttl is None else ttl
+    revision = secrets.token_hex(4)
     cache.set(data_key, snapshot.to_dict(), timeout=ttl)
+    cache.set(_revision_key(), revision, timeout=ttl)
     cache.set(stamp_key, snapshot.built_at, timeout=ttl)
     _MEMO[data_key] = snapshot
+    _MEMO_REV[data_key] = revision
     bump_generation()
+
+
+# --- incremental updates (contact events over Stream) --------------------------------
+
+
+def _user_entry(raw: dict[str, Any]) -> UserEntry | None:
+    people: dict[str, dict[str, Any]] = {}
+    _merge_person(people, raw, None)
+    if not people:
+        return None
+    userid, person = next(iter(people.items()))
+    full, initials = pinyin_keys(person["name"])
+    return UserEntry(
+        userid=userid,
+        name=person["name"],
+        position=person["position"],
+        departments=tuple(person["departments"]),
+        active=person["active"],
+        pinyin=full,
+        initials=initials,
+    )
+
+
+def patch_snapshot(
+    *,
+    users: Iterable[str] = (),
+    departments: Iterable[int] = (),
+    removed_users: Iterable[str] = (),
+    removed_departments: Iterable[int] = (),
+) -> dict[str, list] | None:
+    """Patch the cached snapshot in place of a full refresh: each changed person or
+    department is read again (user/get, department/get), one DingTalk no longer knows
+    is dropped, and the removed ones are dropped. Keeps the snapshot's age; None (and no
+    call) when there is no snapshot, as the next crawl reads everything anyway.
+
+    Returns what changed: ``{"updated": [...], "removed": [...]}`` (ids as text).
+    """
+    snapshot = _load_cached()
+    if snapshot is None:
+        return None
+    client = get_client()
+    depts = dict(snapshot.departments)
+    people = dict(snapshot.users)
+    updated: list[str] = []
+    removed: list[str] = []
+    for dept_id in departments:
+        try:
+            raw = client.departments.get_department(dept_id)
+        except NotFound:
+            removed_departments = [*removed_departments, dept_id]
+            continue
+        entry = _dept_entry(raw, (depts.get(dept_id) or DeptEntry(dept_id, "", None)).order)
+        try:
+            english = _name(client.departments.get_department(dept_id, lang="en_US"))
+        except (PermissionDenied, NotFound):
+            english = ""
+        depts[entry.id] = replace(entry, name_en=english) if english else entry
+        updated.append(f"dept:{entry.id}")
+    for dept_id in removed_departments:
+        if depts.pop(int(dept_id), None) is not None:
+            removed.append(f"dept:{dept_id}")
+    for userid in users:
+        try:
+            entry = _user_entry(client.users.get_user(userid))
+        except NotFound:
+            entry = None
+        if entry is None or not (set(entry.departments) & set(depts)):
+            removed_users = [*removed_users, userid]
+            continue
+        people[entry.userid] = entry
+        updated.append(entry.userid)
+    for userid in removed_users:
+        if people.pop(str(userid), None) is not None:
+            removed.append(str(userid))
+    patched = DirectorySnapshot(depts, people, snapshot.built_at, snapshot.unreachable)
+    left = max(1, int(_ttl() - snapshot.age()))
+    _store(patched, ttl=left)
+    _remember(patched)
+    return {"updated": updated, "removed": removed}
 
 
 def _crawl_with_lock(*, wait: bool) -> DirectorySnapshot | None:

@@ -143,7 +143,36 @@ def check_delivery_consumer() -> Check:
     return {"status": "ok", "last_seen_s": int(seen)}
 
 
-REQUIRED = ("database", "cache", "delivery_queue", "delivery_consumer")
+def check_events() -> Check:
+    """The Stream events process (the Procfile's `events:`): its heartbeat within
+    STALE_AFTER seconds, its connection state, reconnect count and last event time.
+
+    Required only with DINGTALK_STREAM_ENABLED: without it nothing updates the directory
+    or hears card presses and suite tickets over Stream, so the instance is not ready.
+    """
+    from dashboard.events.state import STALE_AFTER, summary
+
+    if not current_app.config.get("DINGTALK_STREAM_ENABLED"):
+        return {"status": "ok", "mode": "disabled"}
+    try:
+        info = summary()
+    except Exception as exc:
+        return {"status": "error", "error": type(exc).__name__}
+    result: Check = {
+        "status": "ok",
+        "state": info["state"],
+        "reconnects": info["reconnects"],
+        "last_event_at": info["last_event_at"],
+        "last_seen_s": info["last_seen_s"],
+    }
+    if info["last_seen_s"] is None:
+        result.update(status="error", error="no events process has ever been seen")
+    elif not info["alive"]:
+        result.update(status="error", error=f"no events process seen for more than {STALE_AFTER} s")
+    return result
+
+
+REQUIRED = ("database", "cache", "delivery_queue", "delivery_consumer", "events")
 
 
 def readiness() -> tuple[bool, dict[str, Check]]:
@@ -153,6 +182,7 @@ def readiness() -> tuple[bool, dict[str, Check]]:
         "cache": check_cache(),
         "delivery_queue": check_delivery_queue(),
         "delivery_consumer": check_delivery_consumer(),
+        "events": check_events(),
         "token": check_token(),
     }
     ready = all(checks[name]["status"] == "ok" for name in REQUIRED)
