@@ -36,7 +36,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, or_, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.attempts import DONE, FAILED, PENDING, UNKNOWN, record_call
@@ -286,7 +286,7 @@ def deliver(send_id: int) -> str:
     try:
         send = db.session.get(Send, send_id)
         db.session.refresh(send)
-        if not any(t.state == PENDING for t in send.tasks) and send.control is None:
+        if not _has_pending(send_id) and send.control is None:
             return FINISHED  # delivered already (a duplicate of the task)
         if send.state == "paused" and send.control != CANCEL:
             return PAUSED  # a stray task of a paused send: only resume() sends it on
@@ -343,11 +343,15 @@ def deliver_batches(
     asked before each batch, may stop the run: ``cancel`` (the rest is cancelled and
     the send settled), ``pause``, ``stopped`` (queued again) or ``busy``.
     """
-    msg = send.msg
+    msg, channel, send_id, started = send.msg, send.channel, send.id, send.started_at is not None
     if send.state != "sending":
         send.state = "sending"
         db.session.commit()
-    for task in send.tasks:
+    # One batch at a time in the session, and the Send's row never reloaded in the loop:
+    # every commit expires what the session holds, and a send of 100,000 people has 1,000
+    # batches and a 1.2 MB recipient list (each batch cost more the bigger the send).
+    for task_id in _task_ids(send_id):
+        task = db.session.get(SendTask, task_id)
         if task.interrupted:
             task.give_up()
             db.session.commit()
@@ -367,9 +371,16 @@ def deliver_batches(
                     db.session.commit()
                 audit.info("send %s left to the next consumer (%s)", send.id, stop)
                 return stop
-            if send.started_at is None:
-                send.started_at = utcnow()
-            _send_batch(client, json.loads(task.msg_json) if task.msg_json else msg, task)
+            if not started:
+                db.session.execute(
+                    update(Send)
+                    .where(Send.id == send_id, Send.started_at.is_(None))
+                    .values(started_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+                started = True
+            _send_batch(client, json.loads(task.msg_json) if task.msg_json else msg, task, channel)
+        db.session.expunge(task)
     if send.control == CANCEL:  # asked too late: nothing was left to cancel
         send.control = None
     settle_after_send(send)
@@ -415,9 +426,22 @@ def cancel_rest(send: Send) -> int:
     return cancelled
 
 
-def _send_batch(client: DingTalkClient, msg: dict[str, Any], task: SendTask) -> None:
+def _task_ids(send_id: int) -> list[int]:
+    """The send's batches in their order, as ids (loaded one at a time by the delivery)."""
+    query = select(SendTask.id).where(SendTask.send_id == send_id).order_by(SendTask.batch_no)
+    return list(db.session.scalars(query))
+
+
+def _has_pending(send_id: int) -> bool:
+    query = select(SendTask.id).where(SendTask.send_id == send_id, SendTask.state == PENDING)
+    return db.session.scalars(query.limit(1)).first() is not None
+
+
+def _send_batch(
+    client: DingTalkClient, msg: dict[str, Any], task: SendTask, channel: str | None = None
+) -> None:
     """One asyncsend_v2 call on record; a failure stays on the task (failed or unknown)."""
-    way = get_channel(task.send.channel)
+    way = get_channel(channel if channel is not None else task.send.channel)
     if way is not None:  # the channel's own call, on record the same way
         way.send_batch(task, msg)
         return
@@ -526,9 +550,7 @@ def run_recalls(send_id: int) -> str:
     try:
         db.session.refresh(send)
         way = get_channel(send.channel)
-        by_task_id = {
-            (t.task_id if way is None else t.id): t for t in send.tasks if t.accepted
-        }
+        by_task_id = {(t.task_id if way is None else t.id): t for t in send.tasks if t.accepted}
         attempts = [a for a in send.recalls if a.state == PENDING]
         try:
             if way is not None:
