@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.sandbox.clock import SandboxClock
-from dashboard.sandbox.demo import Company, Profile, build_company
+from dashboard.sandbox.demo import Company, Profile, build_company, company_for
 from dashboard.sandbox.settings import SandboxSettings
 
 FAULT_KINDS = (
@@ -151,7 +151,7 @@ class SandboxState:
         self.lock = threading.RLock()
         self.defaults = defaults
         self.clock = SandboxClock()
-        self.company: Company = build_company()
+        self.company: Company = company_for(defaults.company)
         #: ISV companies with a directory of their own: corpid -> profile, and the built ones.
         self.tenant_profiles: dict[str, Profile] = {}
         self.tenants: dict[str, Company] = {}
@@ -161,9 +161,11 @@ class SandboxState:
         """Back to a fresh emulator: settings defaults, no tokens, tasks or faults."""
         with self.lock:
             if getattr(self, "directory_changed", False):  # hires, leavers (v1/stream)
-                self.company = build_company()
+                pristine = getattr(self, "pristine_company", None)
+                self.company = pristine if pristine is not None else self.company
                 self.tenants = {}
             self.directory_changed = False
+            self.pristine_company: Company | None = None  # copied before the first change
             self.settings = dataclasses.replace(self.defaults)
             self.clock.reset()
             self.tokens: dict[str, TokenRecord] = {}

@@ -298,13 +298,12 @@ def test_isv_companies_get_their_directory_changes_on_the_suite_connection(
 
 
 def test_directory_changes_are_what_the_contact_calls_see(gw, stream, sandbox, sandbox_server):
-    token = requests.get(
-        f"{sandbox_server.url}/gettoken",
-        params={"appkey": sandbox.app_key, "appsecret": sandbox.app_secret},
-        timeout=10,
-    ).json()["access_token"]
-
     def user_get(userid):
+        token = requests.get(
+            f"{sandbox_server.url}/gettoken",
+            params={"appkey": sandbox.app_key, "appsecret": sandbox.app_secret},
+            timeout=10,
+        ).json()["access_token"]
         return requests.get(
             f"{sandbox_server.url}/user/get",
             params={"access_token": token, "userid": userid},
@@ -330,8 +329,10 @@ def test_directory_changes_are_what_the_contact_calls_see(gw, stream, sandbox, s
     stream.leave("wangwu")
     assert frame(ws)["headers"]["eventType"] == "user_leave_org"
     assert user_get("wangwu")["errcode"] != 0
+    stream.leave("manager03")
+    assert user_get("manager03")["errcode"] != 0
     sandbox.reset()  # the demo directory comes back
-    assert user_get("wangwu")["errcode"] != 0
+    assert user_get("manager03")["errcode"] == 0
 
 
 def test_chat_member_changes_push_group_events(gw, stream):

@@ -9,6 +9,7 @@ A change marks the state so that the next reset rebuilds the demo directory.
 
 from __future__ import annotations
 
+import copy
 import secrets
 from typing import Any
 
@@ -31,7 +32,10 @@ def company_for(state: SandboxState, corp_id: str) -> tuple[Company, str]:
     from dashboard.sandbox.isv import DEMO_CORP_A, DEMO_CORP_B, isv_state
 
     corp_id = corp_id or state.settings.corp_id
+    state.directory_changed = True  # the next reset brings the directory back
     if corp_id in (state.settings.corp_id, DEMO_CORP_A):
+        if state.pristine_company is None:
+            state.pristine_company = copy.deepcopy(state.company)
         return state.company, state.settings.corp_id
     if corp_id not in state.tenant_profiles:
         if corp_id not in isv_state(state).corps:
@@ -158,6 +162,7 @@ def update(state: SandboxState, gw: Gateway, body: dict[str, Any], now: float) -
     for name in ("name", "position", "mobile"):
         if body.get(name):
             setattr(user, name, str(body[name]))
+    user.__dict__.pop("pinyin", None)  # a cached pinyin of the old name
     user.modified = int(now * 1000)
     state.directory_changed = True
     if company is state.company:
