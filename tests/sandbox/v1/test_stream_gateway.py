@@ -107,6 +107,19 @@ def test_open_answers_an_endpoint_on_the_sandbox_and_a_ticket(gw, sandbox_server
     assert body["endpoint"] == sandbox_server.url.replace("http://", "ws://") + "/connect"
 
 
+def test_open_without_accept_json_answers_xml(gw, sandbox, stream):
+    body = {
+        "clientId": sandbox.app_key,
+        "clientSecret": sandbox.app_secret,
+        "subscriptions": EVERYTHING,
+    }
+    reply = requests.post(gw.url + OPEN, json=body, timeout=10)  # Accept: */*
+    assert reply.status_code == 200 and reply.headers["Content-Type"].startswith("application/xml")
+    assert "<ticket>" in reply.text and "<endpoint>ws://" in reply.text
+    stream.stream_config(xml_without_accept=False)
+    assert set(requests.post(gw.url + OPEN, json=body, timeout=10).json()) == {"endpoint", "ticket"}
+
+
 @pytest.mark.parametrize(
     ("change", "status", "code"),
     [

@@ -47,6 +47,8 @@ class StreamSettings:
     bad_credentials_code: str = "invalidClientIdOrSecret"
     #: HTTP status of the handshake with an unknown, used or expired ticket (unverified).
     bad_ticket_status: int = 401
+    #: §7.1 (stream-node): a connections/open without `Accept: application/json` gets XML.
+    xml_without_accept: bool = True
     #: Endpoint handed out; empty: ws://<the request's host>/connect.
     endpoint: str = ""
     ping_interval: float = 30.0  # SYSTEM ping every N s (sandbox clock); 0: never

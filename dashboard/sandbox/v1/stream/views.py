@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
+from markupsafe import escape
 from simple_websocket import ConnectionClosed, Server
 
 from dashboard.sandbox.routing import get_state
@@ -53,9 +55,25 @@ def open_connection(call: V1Call) -> dict[str, Any]:
         if sub["type"] == "EVENT" and topic != "*":
             raise bad_request("param.invalid", "EVENT subscriptions take topic *")
         subs.append({"type": sub["type"], "topic": topic})
+    g.stream_xml = settings.xml_without_accept and "application/json" not in request.headers.get(
+        "Accept", ""
+    )
     ticket = gw.issue_ticket(client_id, subs, call.now)
     endpoint = settings.endpoint or f"ws://{request.host}/connect"
     return {"endpoint": endpoint, "ticket": ticket.ticket}
+
+
+@bp.after_request
+def xml_without_accept(response: Response) -> Response:
+    """§7.1: without `Accept: application/json` the gateway answers XML (stream-node)."""
+    if not g.get("stream_xml") or response.status_code != 200:
+        return response
+    body = json.loads(response.get_data(as_text=True))
+    fields = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in body.items())
+    xml = f'<?xml version="1.0" encoding="UTF-8"?><OpenConnectionResponse>{fields}</OpenConnectionResponse>'
+    response.set_data(xml.encode())
+    response.headers["Content-Type"] = "application/xml;charset=utf-8"
+    return response
 
 
 def credentials_ok(call: V1Call, client_id: str, client_secret: str) -> bool:
@@ -150,8 +168,6 @@ def _shutdown(ws: Server) -> None:
 
 
 def _dumps(frame: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(frame, ensure_ascii=False)
 
 
