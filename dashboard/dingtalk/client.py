@@ -22,6 +22,7 @@ import requests
 
 from .api.auth import AuthAPI
 from .api.chats import ChatAPI
+from .api.contacts_v2 import ContactsV2API
 from .api.departments import DepartmentAPI
 from .api.users import UserAPI
 from .api.work_notices import WorkNoticeAPI
@@ -155,6 +156,7 @@ class DingTalkClient:
         self.users = UserAPI(self)
         self.auth = AuthAPI(self)
         self.chats = ChatAPI(self)
+        self.contacts_v2 = ContactsV2API(self)
         install_log_redaction()
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from dashboard.sandbox import admin, chats, contacts, isv, messages, tokens, v1
+from dashboard.sandbox import admin, chats, contacts, contacts_v2, isv, messages, tokens, v1
 from dashboard.sandbox.envelope import (
     bare_88_body,
     error_body,
@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tokens.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(contacts.bp)
+    app.register_blueprint(contacts_v2.bp)
     app.register_blueprint(chats.bp)
     app.register_blueprint(isv.bp)
     app.register_blueprint(admin.bp, url_prefix=CONTROL_PREFIX)

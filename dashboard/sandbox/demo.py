@@ -360,3 +360,97 @@ def loose_map(values: dict[int, object]) -> str:
         text = str(value).lower() if isinstance(value, bool) else str(value)
         parts.append(f"{key}:{text}")
     return "{" + ",".join(parts) + "}"
+
+
+# --- the large demo company (SANDBOX_COMPANY=large) ------------------------------------
+
+LARGE_PROFILE = Profile(
+    "上海千帆集团有限公司", "qianfan-group.cn", 20240610, "QF", manager_names=False
+)
+LARGE_DEPARTMENTS = 500
+LARGE_PEOPLE = 10000
+_LARGE_DIVISIONS = 20
+_DIVISION_NAMES = ("事业部", "Division")
+_TEAM_NAMES = (
+    ("产品组", "Product"),
+    ("研发组", "Engineering"),
+    ("销售组", "Sales"),
+    ("运营组", "Operations"),
+    ("客服组", "Support"),
+)
+
+
+def build_large_company(profile: Profile = LARGE_PROFILE) -> Company:
+    """10,000 people in 500 departments (root, 20 divisions, 479 teams), always the same.
+
+    Twenty people a department, one in fifty also in a second department; the first
+    member of each department leads it. Built for the snapshot benchmark.
+    """
+    rng = random.Random(profile.seed)
+    departments: dict[int, Department] = {
+        1: Department(1, profile.name, "Qianfan Group", None, 0, group_contain_sub_dept=False)
+    }
+    for index in range(_LARGE_DIVISIONS):
+        dept_id = 2 + index
+        departments[dept_id] = Department(
+            dept_id,
+            f"第{index + 1}{_DIVISION_NAMES[0]}",
+            f"{_DIVISION_NAMES[1]} {index + 1}",
+            1,
+            10 * (index + 1),
+        )
+    first_team = 2 + _LARGE_DIVISIONS
+    for dept_id in range(first_team, LARGE_DEPARTMENTS + 1):
+        seq = dept_id - first_team
+        parent = 2 + seq % _LARGE_DIVISIONS
+        name, name_en = _TEAM_NAMES[seq % len(_TEAM_NAMES)]
+        number = seq // _LARGE_DIVISIONS + 1
+        departments[dept_id] = Department(
+            dept_id,
+            f"{name}{number}",
+            f"{name_en} {number}",
+            parent,
+            10 * number,
+            create_dept_group=False,
+        )
+    names = _NameSource(rng, set())
+    users: dict[str, User] = {}
+    per_dept = LARGE_PEOPLE // LARGE_DEPARTMENTS
+    for number in range(1, LARGE_PEOPLE + 1):
+        dept_id = (number - 1) // per_dept + 1
+        depts = [dept_id]
+        if number % 50 == 0:
+            depts.append(dept_id % LARGE_DEPARTMENTS + 1)
+        userid = f"q{number:05d}"
+        hired = _ms(2012 + rng.randrange(13), 1 + rng.randrange(360))
+        leads = (number - 1) % per_dept == 0
+        user = User(
+            userid=userid,
+            name=names.next(),
+            unionid=_unionid(userid, profile.seed),
+            mobile=f"1{rng.choice('3578')}{rng.randrange(10)}{rng.randrange(10**8):08d}",
+            email=f"{userid}@{profile.email_domain}",
+            org_email=f"{userid}@{profile.email_domain}",
+            position="负责人" if leads else "专员",
+            jobnumber=f"{profile.jobnumber_prefix}{number:05d}",
+            hired_date=hired,
+            modified=hired + rng.randrange(1, 400) * 86400000,
+            departments=depts,
+            order_in_depts={d: (number - 1) % per_dept + 1 for d in depts},
+            leader_in_depts={d: leads and d == dept_id for d in depts},
+        )
+        users[userid] = user
+        if leads:
+            departments[dept_id].manager_userids.append(userid)
+    users["q00001"].is_boss = True
+    users["q00001"].is_admin = True
+    for user in users.values():
+        dept = departments[user.departments[0]]
+        heads = [m for m in dept.manager_userids if m != user.userid]
+        user.manager_userid = heads[0] if heads else "q00001"
+    return Company(profile.name, departments, users)
+
+
+def company_for(kind: str) -> Company:
+    """The sandbox's own company by the `company` setting: "demo" (150 people) or "large"."""
+    return build_large_company() if kind == "large" else build_company()

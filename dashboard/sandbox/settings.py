@@ -178,6 +178,10 @@ class SandboxSettings:
     scene_group_members_max: int = 1000
     topapi_scenegroup_create_errcode: int = 0  # §5.3 unverified: closed to new apps (0 = open)
 
+    # The sandbox's own company (read when the sandbox starts): "demo" (15 departments, 150
+    # people) or "large" (500 departments, 10,000 people; the snapshot benchmark).
+    company: str = "demo"
+
     # Logging.
     log_requests: bool = True
 
