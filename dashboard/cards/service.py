@@ -94,12 +94,16 @@ def callback_options(client: Any) -> dict[str, Any]:
     return {"callback_type": "STREAM"}
 
 
+def verify_press(headers: Any) -> int:
+    """The press's signed timestamp (ms); raises ``CardCallbackError`` when it is not ours."""
+    max_age = float(current_app.config.get("DINGTALK_CARD_CALLBACK_MAX_AGE") or 300)
+    return verify_signature(headers, api_secret(), max_age=max_age)
+
+
 def receive_press(headers: Any, body: bytes) -> CardResponse:
     """Verify and record one press; raises ``CardCallbackError`` (nothing recorded)."""
-    max_age = float(current_app.config.get("DINGTALK_CARD_CALLBACK_MAX_AGE") or 300)
-    verify_signature(headers, api_secret(), max_age=max_age)
-    press = parse_callback(body)
-    return record_press(press)
+    verify_press(headers)
+    return record_press(parse_callback(body))
 
 
 def action_of(press: CardCallback) -> str:

@@ -12,7 +12,7 @@ from dashboard.cards import bp, service
 from dashboard.cards.channel import card_msg
 from dashboard.cards.forms import CardComposeForm, CardUpdateForm
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
-from dashboard.dingtalk.v1.card_callbacks import CardCallbackError
+from dashboard.dingtalk.v1.card_callbacks import CardCallbackError, parse_callback
 from dashboard.extensions import csrf, db
 from dashboard.notifications.models import Send
 from dashboard.notifications.sending import send_work_notice
@@ -103,8 +103,11 @@ def callback():
     body 400. The reply is empty: the card is not changed by the press itself.
     """
     try:
-        service.receive_press(request.headers, request.get_data())
+        service.verify_press(request.headers)
     except CardCallbackError as exc:
-        status = 400 if "body" in str(exc) or "missing" in str(exc) else 401
-        return jsonify(success=False, message=str(exc)), status
+        return jsonify(success=False, message=str(exc)), 401
+    try:
+        service.record_press(parse_callback(request.get_data()))
+    except CardCallbackError as exc:
+        return jsonify(success=False, message=str(exc)), 400
     return jsonify({})

@@ -66,6 +66,8 @@ def test_a_forged_or_unsigned_press_is_refused_and_never_recorded(client, app):
     assert _press(client, "x", headers={}).status_code == 401
     stale = signed_headers(api_secret(), int(time.time() * 1000) - 3_600_000)
     assert _press(client, "x", headers=stale).status_code == 401
+    signed = signed_headers(api_secret(), int(time.time() * 1000))
+    assert client.post("/cards/callback", data=b"not json", headers=signed).status_code == 400
     assert CardResponse.query.count() == 0
 
 
