@@ -190,6 +190,8 @@ class StreamMessage:
             "eventCorpId": self.corp_id,
             "data": self.data,
             "status": self.status,
+            #: acknowledged with code 200 at least once (a later duplicate may be out again)
+            "acked": any(d["ack"] and d["ack"]["code"] == 200 for d in self.deliveries),
             "error": self.error,
             "messageIds": [d["messageId"] for d in self.deliveries],
             "deliveries": self.deliveries,
