@@ -10,7 +10,8 @@ import pytest
 
 from tests.security.conftest import csrf_token_of, sample_url
 
-CSRF_EXEMPT = {"api.dingtalkserve", "isv.callback"}
+# Called by DingTalk (signed), never by a browser form: the API, the ISV and card callbacks.
+CSRF_EXEMPT = {"api.dingtalkserve", "isv.callback", "cards.callback"}
 
 
 @pytest.fixture
