@@ -108,6 +108,7 @@ OPERATIONS = (
                 example=1,
             ),
         ),
+        example={"group_id": 1},
         replies={"200": ("The group and its resolution.", GROUP_GET_SCHEMA)},
     ),
 )
