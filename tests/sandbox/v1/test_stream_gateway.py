@@ -267,6 +267,26 @@ def test_a_stream_card_press_without_a_connection_is_dropped_after_a_while(strea
     assert stream.card("appr-001")["presses"][-1]["error"] == "no connection subscribed"
 
 
+def test_a_card_callback_not_acked_in_time_fails_the_press(gw, stream, sandbox):
+    from tests.sandbox.v1.test_cards import CREATE, card_body
+    from tests.sandbox.v1.v1api import Api
+
+    api = Api(stream.base_url, sandbox)
+    ws = gw.connect()
+    assert api.post(CREATE, card_body(api, callbackType="STREAM")).status_code == 200
+    presser = stream.card("appr-001")["recipients"][0]["userId"]
+    stream.press("appr-001", presser, "read")
+    got = frame(ws)
+    assert got["type"] == "CALLBACK" and received_data(got)["outTrackId"] == "appr-001"
+    sandbox.advance(3)  # card_callback_timeout (2 s) on the sandbox clock
+    press = until(lambda: stream.card("appr-001")["presses"][-1]["error"] and stream)
+    ack(ws, got, data={"response": {"cardData": {"cardParamMap": {"done": "true"}}}})
+    until(lambda: stream.stream_state()["messages"][-1]["deliveries"][0]["ack"])
+    card = press.card("appr-001")
+    assert card["presses"][-1]["error"] == "no ack within the callback timeout"
+    assert card["cardParamMap"]["done"] == "false"  # the late reply is not applied
+
+
 def test_isv_suite_ticket_and_authorisation_events(gw, stream, sandbox_server):
     isv = requests.get(f"{sandbox_server.url}/_sandbox/isv/state", timeout=10).json()
     ws = gw.connect(client_id=isv["suite_key"], secret=isv["settings"]["suite_secret"])

@@ -358,6 +358,11 @@ class Gateway:
             unacked = message.status == "sent" and message.type == "EVENT"
             if unacked and now >= message.sent_at + settings.redeliver_delay:
                 message.status, message.due_at, message.connection_id = "queued", now, ""
+            late = message.status == "sent" and message.type == "CALLBACK" and message.card
+            if late and now > message.sent_at + state.settings.card_callback_timeout:
+                # §6.4: a card callback is answered within 2 s, or the press fails
+                message.status, message.error = "dropped", "no ack within the callback timeout"
+                self._card_outcome(message, None)
             if message.status != "queued" or message.due_at > now:
                 continue
             if message.type == "EVENT" and 0 < settings.max_deliveries <= len(message.deliveries):
