@@ -60,6 +60,11 @@ keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
 max_requests = _env_int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 
+# Request lines up to 8190 bytes (gunicorn's largest bounded value; the default 4094
+# answered long GET URLs with gunicorn's own error page): the app answers a target
+# over its MAX_URL_LENGTH (4096) with the console's own 414 page, in the UI language.
+limit_request_line = _env_int("GUNICORN_LIMIT_REQUEST_LINE", 8190)
+
 # Trust X-Forwarded-For/-Proto only from the local nginx.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 

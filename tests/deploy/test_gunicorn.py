@@ -170,3 +170,18 @@ def test_log_lines_carry_the_request_id_and_no_secret(gunicorn, emulator, redis_
     for secret in secrets:
         assert secret not in logs
     assert "leak-me-not" not in logs
+
+
+def test_long_get_urls_reach_the_app_and_get_the_consoles_414_page(gunicorn):
+    """gunicorn's default 4094-byte request line answered with its own page; now the app does."""
+    page = requests.get(f"{gunicorn.url}/notifications/?q={'x' * 6000}", timeout=10)
+    assert page.status_code == 414
+    assert 'id="error-message"' in page.text
+    assert "网址过长" in page.text
+
+    api = requests.get(f"{gunicorn.url}/api/dingtalkserve/x?q={'y' * 6000}", timeout=10)
+    assert api.status_code == 414
+    assert api.json()["success"] is False
+
+    short = requests.get(f"{gunicorn.url}/readyz?q={'z' * 3900}", timeout=10)
+    assert short.status_code == 200

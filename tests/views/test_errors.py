@@ -56,3 +56,37 @@ def test_api_limits_are_shared_through_redis_when_the_cache_is_redis(sandbox, tm
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     local = create_app(base | {"CACHE_TYPE": "SimpleCache", "RATELIMIT_STORAGE_URI": None})
     assert local.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_an_over_long_url_is_the_consoles_414_page_in_the_ui_language(client, auth):
+    auth.login()
+    response = client.get("/notifications/?q=" + "x" * 5000)
+    assert response.status_code == 414
+    page = response.get_data(as_text=True)
+    assert 'id="error-message"' in page
+    assert "网址过长" in page
+    assert "Traceback" not in page
+
+    client.post("/lang/en")
+    english = client.get("/notifications/?q=" + "x" * 5000)
+    assert english.status_code == 414
+    assert "This address is too long" in english.get_data(as_text=True)
+
+
+def test_an_over_long_url_is_refused_before_the_sign_in_redirect(client):
+    response = client.get("/" + "a" * 5000)
+    assert response.status_code == 414
+    assert "网址过长" in response.get_data(as_text=True)
+
+
+def test_an_over_long_api_url_is_a_json_414(client):
+    response = client.get("/api/dingtalkserve/get_org_user_count?x=" + "y" * 5000)
+    assert response.status_code == 414
+    assert response.get_json() == {"success": False, "msg": response.get_json()["msg"]}
+    assert response.get_json()["msg"]
+
+
+def test_a_long_url_under_the_limit_still_reaches_the_page(client, auth):
+    auth.login()
+    response = client.get("/notifications/?q=" + "x" * 3900)
+    assert response.status_code == 200
