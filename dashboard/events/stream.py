@@ -15,6 +15,7 @@ is sent and DingTalk delivers the event again (§7.4, §7.6).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -95,11 +96,12 @@ def accept(
         return new
 
 
-def build_client(app: Flask):
+def build_client(app: Flask, stop: threading.Event | None = None):
     """The SDK client with the console's handlers and connection bookkeeping."""
     sdk = import_sdk(app)
     key, secret = credentials(app)
     max_backoff = float(app.config.get("EVENTS_MAX_BACKOFF") or 60.0)
+    stop = stop or threading.Event()
 
     class ConsoleStreamClient(sdk.DingTalkStreamClient):
         def __init__(self, *args, **kwargs):
@@ -114,7 +116,8 @@ def build_client(app: Flask):
             if self.failures:
                 delay = min(2 ** (self.failures - 1), max_backoff) + random.uniform(0, 0.5)
                 log.info("events: reconnecting in %.1f s", delay)
-                time.sleep(delay)
+                if stop.wait(delay):  # shutting down: no new connection
+                    return None
             with app.app_context():
                 state.update_state(state="connecting", since=_now())
             result = super().open_connection()
@@ -192,6 +195,32 @@ def _housekeeping(app: Flask, stop: threading.Event) -> None:
         stop.wait(state.HEARTBEAT_INTERVAL)
 
 
+async def _serve(client, stop: threading.Event) -> None:
+    """Run the SDK's loop until SIGTERM / SIGINT, then close the socket and its tasks.
+
+    The SDK's loop catches CancelledError once (it then sleeps 10 s): its tasks are
+    cancelled twice, so the process stops within seconds.
+    """
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: (stop.set(), stopping.set()))
+    sdk_task = asyncio.create_task(client.start())
+    waiter = asyncio.create_task(stopping.wait())
+    await asyncio.wait({sdk_task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if client.websocket is not None:
+        with contextlib.suppress(Exception):  # closing anyway
+            await asyncio.wait_for(client.websocket.close(), 2)
+    current = asyncio.current_task()
+    for _ in range(2):
+        tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not tasks:
+            break
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=1)
+
+
 def run(app: Flask) -> None:
     """Connect and handle events until SIGTERM / Ctrl-C."""
     stop = threading.Event()
@@ -201,21 +230,17 @@ def run(app: Flask) -> None:
             state="connecting" if enabled else "disabled", since=_now(), reconnects=0
         )
     threading.Thread(target=_housekeeping, args=(app, stop), daemon=True).start()
-
-    def _stop(signum, frame):
-        stop.set()
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
     try:
         if not enabled:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda signum, frame: stop.set())
             log.info("events: DINGTALK_STREAM_ENABLED is off; idle")
             while not stop.wait(3600):
                 pass
             return
-        client = build_client(app)
+        client = build_client(app, stop)
         log.info("events: Stream mode at %s", os.environ["DINGTALK_OPENAPI_ENDPOINT"])
-        asyncio.run(client.start())
+        asyncio.run(_serve(client, stop))
     except KeyboardInterrupt:
         pass
     finally:

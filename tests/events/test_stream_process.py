@@ -65,13 +65,17 @@ class EventsProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """SIGTERM; the exit code, or None when it had to be killed."""
+        if self.proc.poll() is not None:
+            return self.proc.returncode
         self.proc.terminate()
         try:
-            self.proc.wait(timeout=5)
+            return self.proc.wait(timeout=8)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
+            return None
 
 
 def shared_config(sandbox, tmp_path, **extra) -> dict:
@@ -170,6 +174,9 @@ def test_hire_leave_drop_and_redelivery_through_the_official_sdk(
         assert "user_leave_org" in page.get_data(as_text=True)
         readyz = client.get("/readyz").get_json()["checks"]["events"]
         assert readyz["reconnects"] >= 1 and readyz["last_event_at"]
+
+        assert process.stop() == 0, process.output()  # SIGTERM stops it at once
+        assert state.read_state()["state"] == "stopped"
 
 
 def test_suite_ticket_over_stream_without_a_callback_url(
