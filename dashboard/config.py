@@ -127,6 +127,11 @@ class Config:
     CACHE_DEFAULT_TIMEOUT = _env_int("CACHE_DEFAULT_TIMEOUT", 300)
     CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 5000)
     DIRECTORY_SNAPSHOT_TTL = _env_int("DIRECTORY_SNAPSHOT_TTL", 3600)
+    #: How the snapshot reads the directory: "v2" (topapi/v2 listsub, v2/user/list,
+    #: v2/department/get; dingtalk-v1.md §8) or "classic" (department/list, listbypage).
+    DIRECTORY_CONTACTS_API = _env("DIRECTORY_CONTACTS_API", "v2")
+    #: Threads per kind of v2 call while crawling (the governor paces them all).
+    DIRECTORY_CRAWL_WORKERS = _env_int("DIRECTORY_CRAWL_WORKERS", 3)
     #: Seconds a directory read (pages, and the JSON API's reads) is reused; unset = the
     #: snapshot's lifetime, 0 = every read reaches DingTalk.
     DIRECTORY_DETAIL_TTL = (

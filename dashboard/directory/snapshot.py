@@ -329,6 +329,16 @@ def crawl(client: DingTalkClient, *, fetch_child: bool = True) -> DirectorySnaps
     return DirectorySnapshot(departments, users, clock(), tuple(dict.fromkeys(unreachable)))
 
 
+def crawl_configured(client: DingTalkClient, *, fetch_child: bool = True) -> DirectorySnapshot:
+    """The crawl DIRECTORY_CONTACTS_API names: "v2" (topapi/v2, the default) or "classic"."""
+    cfg = current_app.config if has_app_context() else {}
+    if str(cfg.get("DIRECTORY_CONTACTS_API", "v2")).strip().lower() == "classic":
+        return crawl(client, fetch_child=fetch_child)
+    from dashboard.directory.crawl_v2 import DEFAULT_WORKERS, crawl_v2
+
+    return crawl_v2(client, workers=int(cfg.get("DIRECTORY_CRAWL_WORKERS", DEFAULT_WORKERS)))
+
+
 def _merge_person(
     people: dict[str, dict[str, Any]], raw: dict[str, Any], dept_id: int | None
 ) -> None:
@@ -505,7 +515,7 @@ def _crawl_with_lock(*, wait: bool) -> DirectorySnapshot | None:
     try:
         fetch_child = not isv_mode()
         started = time.monotonic()
-        snapshot = crawl(get_client(), fetch_child=fetch_child)
+        snapshot = crawl_configured(get_client(), fetch_child=fetch_child)
         log.info(
             "directory snapshot built: %d departments, %d people in %.1f s",
             len(snapshot.departments),

@@ -25,7 +25,7 @@ from dashboard.sandbox.demo import build_company
 from dashboard.services.dingtalk import get_client
 
 COMPANY = build_company()
-CONTACT_PATHS = ("/department/", "/user/", "/auth/")
+CONTACT_PATHS = ("/department/", "/user/", "/auth/", "/topapi/v2/", "/topapi/user/")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -50,7 +50,32 @@ def test_pinyin_keys():
     assert pinyin_keys("") == ("", "")
 
 
+def test_one_refresh_reads_the_whole_demo_company_through_contacts_v2(app, sandbox):
+    with app.test_request_context():
+        snapshot = refresh_snapshot()
+    assert len(snapshot.departments) == len(COMPANY.departments)
+    assert set(snapshot.users) == set(COMPANY.users)
+    assert snapshot.users["u0033"].departments == (10, 3)
+    assert [d.id for d in snapshot.children(1)] == [2, 3, 4, 5, 6, 7, 8]
+    stats = sandbox.stats()
+    assert not stats["errors"]
+    calls = stats["calls"]
+    # v2/department/listsub is one level only: one listing per department; English
+    # names and order from v2/department/get (en_US) per department, plus the root's
+    # get in Chinese; v2/user/list per department (销售部: two pages of 100).
+    n = len(COMPANY.departments)
+    assert calls["/auth/scopes"] == 1
+    assert calls["/topapi/v2/department/listsub"] == n
+    assert calls["/topapi/v2/department/get"] == n + 1
+    assert calls["/topapi/v2/user/list"] == n + 1
+    assert not any(path.startswith(("/department/", "/user/")) for path in calls)
+    assert snapshot.dept_name(2) == COMPANY.departments[2].name
+    assert snapshot.dept_name(2, "en") == COMPANY.departments[2].name_en
+    assert snapshot.users["manager01"].position == "研发总监"
+
+
 def test_one_refresh_reads_the_whole_demo_company_under_the_qps_limit(app, sandbox):
+    app.config["DIRECTORY_CONTACTS_API"] = "classic"
     with app.test_request_context():
         snapshot = refresh_snapshot()
     assert len(snapshot.departments) == len(COMPANY.departments)

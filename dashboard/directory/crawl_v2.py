@@ -1,0 +1,208 @@
+"""The directory crawl through Contacts v2 (``topapi/v2``, dingtalk-v1.md §8).
+
+``v2/department/listsub`` answers one level only, so every department is listed
+once; its English name and ``order`` come from ``v2/department/get`` with
+``language=en_US`` and its people from ``v2/user/list`` (cursor paging, 100 a
+page). The three kinds of call go to three APIs, each with its own budget in the
+governor (per app, per API), so they run side by side, each in its own small
+thread pool: departments are listed as soon as their parent's listing names
+them, and the crawl takes about as long as its busiest API needs at the
+governor's rate (``calls on that API / rate``), not the sum.
+
+Calls: auth/scopes once; per authorised top department one v2/department/get;
+per department one v2/department/listsub, one v2/department/get (en_US) and
+v2/user/list pages; v2/user/get for individually authorised people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
+from typing import Any
+
+from flask import current_app, has_app_context
+
+from dashboard.dingtalk import DingTalkClient
+from dashboard.dingtalk.errors import NotFound, PermissionDenied
+from dashboard.directory.parsing import parse_dept_ids, parse_id_list
+
+#: Threads per kind of call (listsub, get, user/list): enough to keep each API at the
+#: governor's rate while calls are in flight.
+DEFAULT_WORKERS = 3
+PAGE_SIZE = 100
+
+
+def _as_classic_user(raw: dict[str, Any]) -> dict[str, Any]:
+    """A v2 user (``title``, ``dept_id_list``) in the fields ``_merge_person`` reads."""
+    return {
+        "userid": raw.get("userid"),
+        "name": raw.get("name"),
+        "position": raw.get("title") or "",
+        "department": raw.get("dept_id_list") or [],
+        "active": raw.get("active", True),
+    }
+
+
+def _as_classic_dept(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": raw.get("dept_id"),
+        "name": raw.get("name"),
+        "parentid": raw.get("parent_id"),
+        "order": raw.get("order"),
+    }
+
+
+class _Pools:
+    """One thread pool per kind of call, each worker inside the app context (the
+    token store may be the app's cache)."""
+
+    def __init__(self, kinds: tuple[str, ...], workers: int) -> None:
+        app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+
+        def initializer() -> None:
+            if app is not None:
+                app.app_context().push()  # popped with the thread when the pool shuts down
+
+        self.pools = {
+            kind: ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix=f"crawl-{kind}", initializer=initializer
+            )
+            for kind in kinds
+        }
+        self.pending: set[Future] = set()
+
+    def submit(self, kind: str, fn: Callable, *args: Any) -> Future:
+        future = self.pools[kind].submit(fn, *args)
+        future.kind = kind  # type: ignore[attr-defined]
+        future.args = args  # type: ignore[attr-defined]
+        self.pending.add(future)
+        return future
+
+    def shutdown(self) -> None:
+        for pool in self.pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def crawl_v2(client: DingTalkClient, *, workers: int = DEFAULT_WORKERS):
+    """Read the contact scope, its departments and their members through topapi/v2."""
+    from dashboard.directory.snapshot import (
+        DirectorySnapshot,
+        UserEntry,
+        _dept_entry,
+        _merge_person,
+        _name,
+        clock,
+        pinyin_keys,
+    )
+
+    api = client.contacts_v2
+    scopes = client.auth.get_scopes()
+    org = scopes.get("auth_org_scopes") or {}
+    authed_depts = parse_dept_ids(org.get("authed_dept"))
+    authed_users = parse_id_list(org.get("authed_user"))
+
+    raw_depts: dict[int, dict[str, Any]] = {}  # every department found, classic-shaped
+    children: dict[int, list[int]] = {}
+    english: dict[int, dict[str, Any]] = {}
+    members: dict[int, list[dict[str, Any]]] = {}
+    unreachable: list[int] = []
+    tops: list[int] = []
+
+    def list_members(dept_id: int) -> list[dict[str, Any]]:
+        return list(api.iter_users(dept_id, size=PAGE_SIZE))
+
+    def get_english(dept_id: int) -> dict[str, Any]:
+        return api.get_department(dept_id, language="en_US")
+
+    pools = _Pools(("listsub", "get", "users"), max(1, workers))
+
+    def found(dept_id: int) -> None:
+        pools.submit("listsub", api.list_sub_departments, dept_id)
+        pools.submit("users", list_members, dept_id)
+
+    try:
+        for top in authed_depts:
+            if top in raw_depts:
+                continue
+            try:
+                raw_depts[top] = _as_classic_dept(api.get_department(top))
+            except (PermissionDenied, NotFound):
+                unreachable.append(top)
+                continue
+            tops.append(top)
+            pools.submit("get", get_english, top)
+            found(top)
+        while pools.pending:
+            done, _ = wait(pools.pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                pools.pending.discard(future)
+                kind, dept_id = future.kind, future.args[0]  # type: ignore[attr-defined]
+                try:
+                    result = future.result()
+                except (PermissionDenied, NotFound):
+                    unreachable.append(dept_id)
+                    continue
+                if kind == "get":
+                    english[dept_id] = result
+                elif kind == "users":
+                    members[dept_id] = result
+                else:
+                    kids = []
+                    for raw in result:
+                        child = int(raw["dept_id"])
+                        kids.append(child)
+                        if child not in raw_depts:
+                            raw_depts[child] = _as_classic_dept(raw)
+                            pools.submit("get", get_english, child)
+                            found(child)
+                    children[dept_id] = kids
+    finally:
+        pools.shutdown()
+
+    # Assemble in a stable order (each top, then breadth first), whatever finished first.
+    departments = {}
+    order: list[int] = []
+    for top in tops:
+        queue = [top]
+        while queue:
+            dept_id = queue.pop(0)
+            if dept_id in order:
+                continue
+            order.append(dept_id)
+            queue.extend(children.get(dept_id, []))
+    siblings = {kid: index for kids in children.values() for index, kid in enumerate(kids)}
+    for dept_id in order:
+        raw = dict(raw_depts[dept_id])
+        detail = english.get(dept_id) or {}
+        if detail.get("order") is not None:
+            raw["order"] = detail["order"]
+        entry = _dept_entry(raw, siblings.get(dept_id, 0))
+        name_en = _name(detail)
+        departments[dept_id] = replace(entry, name_en=name_en) if name_en else entry
+
+    people: dict[str, dict[str, Any]] = {}
+    for dept_id in order:
+        for raw in members.get(dept_id, []):
+            _merge_person(people, _as_classic_user(raw), dept_id)
+    for userid in authed_users:
+        if userid in people:
+            continue
+        try:
+            _merge_person(people, _as_classic_user(api.get_user(userid)), None)
+        except (PermissionDenied, NotFound):
+            continue
+
+    users = {}
+    for userid, raw in people.items():
+        full, initials = pinyin_keys(raw["name"])
+        users[userid] = UserEntry(
+            userid=userid,
+            name=raw["name"],
+            position=raw["position"],
+            departments=tuple(raw["departments"]),
+            active=raw["active"],
+            pinyin=full,
+            initials=initials,
+        )
+    return DirectorySnapshot(departments, users, clock(), tuple(dict.fromkeys(unreachable)))
