@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: the sandbox emulator plus every process of the Procfile (web, worker),
+# `make run`: the sandbox emulator plus every process of the Procfile (web, worker, events),
 # wired together; Ctrl+C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,8 @@ export DASHBOARD_PUBLIC_URL=${DASHBOARD_PUBLIC_URL:-http://$HOST:$PORT}
 export DINGTALK_APP_KEY=${DINGTALK_APP_KEY:-dingsandboxkey}
 export DINGTALK_APP_SECRET=${DINGTALK_APP_SECRET:-sandbox-secret}
 export DINGTALK_AGENT_ID=${DINGTALK_AGENT_ID:-100001}
+# The Procfile's events process keeps a Stream connection to the sandbox's gateway.
+export DINGTALK_STREAM_ENABLED=${DINGTALK_STREAM_ENABLED:-1}
 export DASHBOARD_ADMIN_USERNAME=${DASHBOARD_ADMIN_USERNAME:-admin}
 if [ -z "${DASHBOARD_ADMIN_PASSWORD:-}" ]; then
   [ -s "$INSTANCE/demo_password" ] || "$VENV/bin/python" -c "import secrets; print(secrets.token_urlsafe(9))" > "$INSTANCE/demo_password"
