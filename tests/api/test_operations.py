@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.api.operations import OPERATION_LIST, OPERATIONS
+from dashboard.api.operations import CLASSIC_OPERATIONS, OPERATION_LIST, OPERATIONS
 
 
 def ok(response) -> dict:
@@ -21,7 +21,9 @@ def refused(response, status: int, msg: str) -> None:
 
 
 def test_the_table_has_the_eighteen_original_operations_then_send_status():
-    assert list(OPERATIONS) == [
+    assert OPERATION_LIST[: len(CLASSIC_OPERATIONS)] == CLASSIC_OPERATIONS  # then the areas'
+    assert len(OPERATIONS) == len(OPERATION_LIST)  # no two operations share a name
+    assert [op.name for op in CLASSIC_OPERATIONS] == [
         "asyncsend_v2", "getsendprogress", "getsendresult", "list_ids", "list",
         "departmentget", "list_parent_depts_by_dept", "list_parent_depts",
         "get_org_user_count", "userinfo", "getDeptMember", "listbypage",
@@ -99,10 +101,13 @@ def test_chat_operations(api, sandbox):
 
 REQUIRED = [
     (op.name, f.name, f.required)
-    for op in OPERATION_LIST
+    for op in CLASSIC_OPERATIONS
     for f in op.fields
     if f.required and op.name not in ("asyncsend_v2", "createChat")
 ]
+#: The areas' operations (schedules, templates, robot, cards, audit, ...): each area's
+#: tests cover its fields; here, every one refuses an empty body with its own message.
+AREA_OPERATIONS = [op for op in OPERATION_LIST if op not in CLASSIC_OPERATIONS]
 VALID = {
     "getsendprogress": {"task_id": 1},
     "getsendresult": {"task_id": 1},
@@ -121,6 +126,20 @@ VALID = {
     "getReadList": {"messageId": "m1", "cursor": 0, "size": 10},
     "sendStatus": {"send_id": 1},
 }
+
+
+@pytest.mark.parametrize("op", AREA_OPERATIONS, ids=lambda op: op.name)
+def test_each_area_operation_refuses_an_empty_body_before_any_call(api, sandbox, op):
+    required = [f for f in op.fields if f.required]
+    before = sandbox.stats()["total"]
+    response = api(op.name, {})
+    if required or op.requires is not None:
+        assert response.status_code == 400, response.get_data(as_text=True)
+        body = response.get_json()
+        assert body["success"] is False and body["msg"]
+    else:
+        assert response.status_code < 500, response.get_data(as_text=True)
+    assert sandbox.stats()["total"] == before  # nothing reached DingTalk
 
 
 @pytest.mark.parametrize(("operation", "field", "message"), REQUIRED)
