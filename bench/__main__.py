@@ -40,6 +40,7 @@ import redis
 import requests
 from cachelib import FileSystemCache, RedisCache
 
+from bench.snapshot import snapshot_rows
 from dashboard.dingtalk import CacheTokenStore, DingTalkClient, MemoryTokenStore, messages
 from dashboard.dingtalk.errors import DingTalkError
 from dashboard.dingtalk.ratelimit import DINGTALK_QPS, LocalRateLimiter, RedisRateLimiter
@@ -371,6 +372,9 @@ def main(argv: list[str] | None = None) -> None:
         default="10000,100000",
         help="recipients of each send through the queue, comma-separated ('' to skip)",
     )
+    parser.add_argument(
+        "--no-snapshot", action="store_true", help="skip the 10,000-person directory snapshot"
+    )
     args = parser.parse_args(argv)
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
@@ -433,6 +437,8 @@ def main(argv: list[str] | None = None) -> None:
         if keys:
             client.delete(*keys)
 
+    if not args.no_snapshot:
+        rows.extend(snapshot_rows(governor_rate()))  # a sandbox of its own (the large company)
     table = "\n".join(rows)
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
     header = (
