@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func
 
+from dashboard.attempts import DONE
 from dashboard.composer.fields import MSGTYPE_CHOICES
 from dashboard.composer.message import build_msg
 from dashboard.composer.preview import pretty_json, preview_message, work_notice_requests
@@ -314,19 +316,65 @@ def detail(send_id: int):
         in_progress=in_progress,
         unsettled=unsettled,
         counts=pace.delivery_counts(send),
-        delivery_text=delivery_text,
+        delivery_text=partial(delivery_text, send=send),
     )
 
 
-def delivery_text(counts: dict) -> str:
-    """Batches out of total and recipients reached, in words (the page and its poller)."""
-    text = _(
-        "%(done)d of %(total)d calls made, %(reached)d of %(users)d users reached",
+def delivery_text(counts: dict, send: Send | None = None) -> str:
+    """Batches out of total and recipients reached, in words (the page and its poller).
+
+    With the send, "reached" is honest: the users of the batches made, minus those
+    DingTalk's result names invalid, refused or failed; where no result is in yet,
+    the text says it is not yet known rather than counting them as reached.
+    """
+    calls = ngettext(
+        "%(done)d of %(num)d call made",
+        "%(done)d of %(num)d calls made",
+        counts["batches_total"],
         done=counts["batches_done"],
-        total=counts["batches_total"],
-        reached=counts["recipients_reached"],
-        users=counts["recipients_total"],
     )
+    total = counts["recipients_total"]
+    reached, unknown = counts["recipients_reached"], 0
+    if send is not None:
+        made = [t for t in send.tasks if t.state == DONE]
+        known = [
+            t
+            for t in made
+            if t.result is not None and (t.status == 2 or send.channel != "work_notice")
+        ]
+        delivered: set[str] = set()
+        missed: set[str] = set()
+        for task in known:
+            result = task.result
+            delivered.update(result.get("read_user_id_list") or [])
+            delivered.update(result.get("unread_user_id_list") or [])
+            for key in ("invalid_user_id_list", "forbidden_user_id_list", "failed_user_id_list"):
+                missed.update(str(u) for u in result.get(key) or [])
+            missed.update(str(i.get("userid")) for i in result.get("forbidden_list") or [])
+        missed -= delivered
+        reached = sum(1 for t in known for u in t.userids if u not in missed)
+        unknown = sum(len(t.userids) for t in made) - sum(len(t.userids) for t in known)
+    if unknown and reached == 0:
+        users = ngettext(
+            "%(sent)d of %(num)d user sent to, not yet known who received it",
+            "%(sent)d of %(num)d users sent to, not yet known who received it",
+            total,
+            sent=unknown,
+        )
+    else:
+        users = ngettext(
+            "%(reached)d of %(num)d user reached",
+            "%(reached)d of %(num)d users reached",
+            total,
+            reached=reached,
+        )
+        if unknown:
+            users += " · " + ngettext(
+                "not yet known for %(num)d more user",
+                "not yet known for %(num)d more users",
+                unknown,
+            )
+    text = _("%(calls)s, %(users)s", calls=calls, users=users)
     if counts["eta_s"] is not None:
         text += " · " + _("about %(seconds)d s left", seconds=round(counts["eta_s"]))
     if counts.get("budget_wait_s"):
@@ -364,7 +412,7 @@ def status(send_id: int):
         in_progress=unsettled or results.is_in_progress(send),
         unsettled=unsettled,
         delivery=counts,
-        delivery_text=delivery_text(counts),
+        delivery_text=delivery_text(counts, send),
         tasks=[
             {
                 "batch_no": t.batch_no,

@@ -82,7 +82,9 @@ def test_a_send_answers_at_once_queued_and_the_consumer_sends_it(signed_in, sand
     assert sending.deliver(send.id) == sending.FINISHED  # a duplicate task sends nothing
     assert calls(sandbox) == 3
     page = signed_in.get(f"/notifications/{send.id}").get_data(as_text=True)
-    assert 'id="cancel-form"' not in page and "已调用 3 / 3 次，已送达 5 / 5 位用户" in page
+    assert 'id="cancel-form"' not in page
+    # Sent, but DingTalk's result is not in yet: nobody is counted as reached.
+    assert "已调用 3 / 3 次，已发给 5 / 5 位用户，尚不知道谁已收到" in page
 
 
 def test_cancel_before_any_call_sends_nothing_and_says_who_was_not_reached(
@@ -256,3 +258,80 @@ def test_a_send_still_going_out_cannot_be_recalled(signed_in, sandbox, no_consum
     page = signed_in.post(f"/notifications/{send.id}/recall", follow_redirects=True)
     assert "这条通知仍在发送中：请先取消发送。" in page.get_data(as_text=True)
     assert the_send().recalls == []
+
+
+def finished_send(results: list[dict | None], channel: str = "work_notice") -> Send:
+    """A send in memory whose batches of two users were made, with DingTalk's results."""
+    import json
+
+    from dashboard.attempts import DONE
+    from dashboard.notifications.models import SendTask
+
+    send = Send(channel=channel)
+    for no, result in enumerate(results, start=1):
+        users = f"u{no}a,u{no}b"
+        send.tasks.append(
+            SendTask(
+                batch_no=no,
+                userid_list=users,
+                state=DONE,
+                status=2 if result is not None else 1,
+                result_json=None if result is None else json.dumps(result),
+            )
+        )
+    return send
+
+
+def texts(app, send: Send, lang: str) -> str:
+    from flask_babel import force_locale
+
+    from dashboard.notifications.views import delivery_text
+
+    with app.test_request_context(), force_locale(lang):
+        return delivery_text(sending.delivery_counts(send), send)
+
+
+def test_delivery_text_does_not_count_invalid_or_refused_users_as_reached(app):
+    send = finished_send(
+        [
+            {"unread_user_id_list": ["u1a"], "invalid_user_id_list": ["u1b"]},
+            {"read_user_id_list": ["u2a"], "forbidden_list": [{"userid": "u2b", "code": "143105"}]},
+        ]
+    )
+    assert texts(app, send, "zh") == "已调用 2 / 2 次，已送达 2 / 4 位用户"
+    assert texts(app, send, "en") == "2 of 2 calls made, 2 of 4 users reached"
+
+
+def test_delivery_text_says_not_yet_known_until_dingtalk_has_answered(app):
+    nothing_known = finished_send([None, None])
+    assert (
+        texts(app, nothing_known, "zh") == "已调用 2 / 2 次，已发给 4 / 4 位用户，尚不知道谁已收到"
+    )
+    assert texts(app, nothing_known, "en") == (
+        "2 of 2 calls made, 4 of 4 users sent to, not yet known who received it"
+    )
+    half = finished_send([{"read_user_id_list": ["u1a", "u1b"]}, None])
+    assert (
+        texts(app, half, "zh")
+        == "已调用 2 / 2 次，已送达 2 / 4 位用户 · 另有 2 位用户尚不知道是否送达"
+    )
+    assert texts(app, half, "en") == (
+        "2 of 2 calls made, 2 of 4 users reached · not yet known for 2 more users"
+    )
+
+
+def test_delivery_text_english_singular(app):
+    send = Send(channel="work_notice")
+    from dashboard.attempts import DONE
+    from dashboard.notifications.models import SendTask
+
+    send.tasks.append(
+        SendTask(
+            batch_no=1,
+            userid_list="u1",
+            state=DONE,
+            status=2,
+            result_json='{"invalid_user_id_list": ["u1"]}',
+        )
+    )
+    assert texts(app, send, "en") == "1 of 1 call made, 0 of 1 user reached"
