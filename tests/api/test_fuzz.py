@@ -37,7 +37,10 @@ def test_no_500_and_the_documented_shape(app, sandbox, operation, mode):
         suppress_health_check=list(HealthCheck),
     )
     def fuzz(case):
-        response = case.call(headers={"Authorization": f"Bearer {token}"})
+        # identity: the WSGI transport does not undo the gzip Flask-Compress applies
+        response = case.call(
+            headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
+        )
         assert response.status_code < 500 or response.status_code in UPSTREAM, response.text
         body = response.json()
         assert isinstance(body, dict) and isinstance(body.get("success"), bool)
