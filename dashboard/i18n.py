@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -46,8 +46,14 @@ def compile_catalogs() -> int:
 
 
 def select_locale() -> str:
-    """The session's choice, else the browser's preference, else Chinese."""
+    """The session's choice, else the browser's preference, else Chinese.
+
+    Outside a request (the queue consumer, the events process, the CLI) there is no
+    session: Chinese, the default, unless the caller chose with ``force_locale``.
+    """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
