@@ -164,3 +164,23 @@ def test_the_suite_ticket_and_authorisations_over_stream(make_isv_app, isv_sandb
     assert handle("a2", "org_suite_relieve", {"authCorpId": corp})[0] == "done"
     db.session.refresh(company)
     assert not company.authorised
+
+
+def test_isv_contact_events_patch_the_snapshot_of_their_company(make_isv_app, stream):
+    from dashboard.sandbox.isv import DEMO_CORP_A, DEMO_CORP_B
+    from dashboard.services.dingtalk import act_for_company
+
+    app = make_isv_app(DEMO_CORP_A, DEMO_CORP_B)
+
+    def snapshot_of(corp):
+        with app.test_request_context("/"):
+            act_for_company(corp)
+            return snap.get_snapshot()
+
+    before_b = snapshot_of(DEMO_CORP_B)
+    snapshot_of(DEMO_CORP_A)
+    hired = stream.hire("租户新人", [1], corpId=DEMO_CORP_A)["userid"]
+    outcome, row = handle("isv-h", "user_add_org", {"UserId": [hired]}, corp_id=DEMO_CORP_A)
+    assert outcome == "done", row.detail
+    assert hired in snapshot_of(DEMO_CORP_A).users
+    assert snapshot_of(DEMO_CORP_B).users.keys() == before_b.users.keys()

@@ -164,6 +164,8 @@ def test_hire_leave_drop_and_redelivery_through_the_official_sdk(
         assert row.outcome == "done"
         assert db.session.query(StreamEvent).filter_by(event_type="user_add_org").count() == 1
 
+        # The other spelling of the data keys (§7.7 leaves them unverified).
+        stream.stream_config(user_key="UserId", timestamp_key="timestamp")
         stream.leave("streamhire1")
         until(lambda: not in_picker(), what="the leaver gone from the picker")
         messages = {m["eventId"]: m for m in stream.stream_state()["messages"]}
