@@ -335,3 +335,27 @@ def test_delivery_text_english_singular(app):
         )
     )
     assert texts(app, send, "en") == "1 of 1 call made, 0 of 1 user reached"
+
+
+def test_a_schedules_run_links_to_its_schedule_and_back(signed_in, sandbox):
+    from dashboard.schedules.models import Schedule
+
+    signed_in.post(
+        "/notifications/new",
+        data={"msgtype": "text", "msg": "Daily report", "userid_list": "u0001",
+              "when": "later", "kind": "daily", "time_of_day": "09:00"},
+    )  # fmt: skip
+    schedule = db.session.execute(db.select(Schedule)).scalar_one()
+    run_now = signed_in.post(f"/schedules/{schedule.id}/run")
+    send_url = run_now.headers["Location"]
+    send = the_send()
+    assert send.schedule_id == schedule.id and send_url.endswith(f"/notifications/{send.id}")
+
+    page = signed_in.get(f"/notifications/{send.id}").get_data(as_text=True)
+    assert f'id="schedule-link" href="/schedules/{schedule.id}"' in page
+    assert f"来自定时发送 #{schedule.id}" in page
+    runs = signed_in.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    assert f'href="/notifications/{send.id}"' in runs
+
+    compose(signed_in, "by-hand")  # a send of no schedule has no such link
+    assert 'id="schedule-link"' not in signed_in.get(f"/notifications/{the_send().id}").text
