@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from dashboard.events import bp, state
@@ -45,3 +46,22 @@ def stream_state():
     return jsonify(
         enabled=bool(current_app.config.get("DINGTALK_STREAM_ENABLED")), **state.summary()
     )
+
+
+@bp.route("/<int:event_row_id>/retry", methods=["POST"])
+@login_required
+def retry(event_row_id: int):
+    """Run a failed event's handler again (after fixing what made it fail)."""
+    from dashboard.delivery.tasks import handle_stream_event
+
+    row = db.session.get(StreamEvent, event_row_id)
+    if row is None:
+        abort(404)
+    if row.outcome != "failed":
+        flash(_("Only a failed event can be run again."), "warning")
+    else:
+        row.outcome, row.detail = "queued", ""
+        db.session.commit()
+        handle_stream_event.enqueue(row.id)
+        flash(_("The event was queued again."), "success")
+    return redirect(url_for(".index", **{k: v for k, v in request.args.items() if v}))

@@ -91,3 +91,23 @@ def test_the_isv_page_shows_the_stream_connection(make_isv_app):
     state.update_state(state="connected", reconnects=2)
     text = client.get("/isv/").get_data(as_text=True)
     assert 'id="stream-connection"' in text and "2" in text
+
+
+def test_a_failed_event_runs_again_from_the_page(app, auth, client, stream):
+    from dashboard.directory import snapshot as snap
+
+    snap.get_snapshot()
+    hired = stream.hire("重试新人", [1])["userid"]
+    row_id, _ = record("ev-r", "user_add_org", {"userId": [hired]})
+    row = db.session.get(StreamEvent, row_id)
+    row.outcome, row.detail = "failed", "ConnectionError: DingTalk unreachable"
+    db.session.commit()
+    auth.login()
+    assert "重新运行" in client.get("/events/").get_data(as_text=True)  # Chinese first
+    assert client.post(f"/events/{row_id}/retry").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(StreamEvent, row_id).outcome == "done"
+    assert hired in snap.get_snapshot().users
+    client.post(f"/events/{row_id}/retry")  # done: nothing runs again
+    assert db.session.get(StreamEvent, row_id).outcome == "done"
+    assert client.post("/events/999/retry").status_code == 404
