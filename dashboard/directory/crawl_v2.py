@@ -16,6 +16,8 @@ v2/user/list pages; v2/user/get for individually authorised people.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
@@ -53,11 +55,35 @@ def _as_classic_dept(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _Pacer:
+    """Spaces the starts of one API's calls ``interval`` apart.
+
+    The governor grants a whole second's budget at once, so the threads of a pool
+    would send it as a burst, and bursts a second apart land on DingTalk's sliding
+    window with jitter: some windows see one call too many (90018, measured on the
+    sandbox with three threads per API). Spread evenly at the governor's rate the
+    calls cost the same time and stay inside the window.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.next = 0.0
+
+    def wait(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next)
+            self.next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
 class _Pools:
     """One thread pool per kind of call, each worker inside the app context (the
     token store may be the app's cache)."""
 
-    def __init__(self, kinds: tuple[str, ...], workers: int) -> None:
+    def __init__(self, kinds: tuple[str, ...], workers: int, rate: float | None) -> None:
         app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
 
         def initializer() -> None:
@@ -70,10 +96,17 @@ class _Pools:
             )
             for kind in kinds
         }
+        self.pacers = {kind: _Pacer(1.0 / rate if rate else 0.0) for kind in kinds}
         self.pending: set[Future] = set()
 
     def submit(self, kind: str, fn: Callable, *args: Any) -> Future:
-        future = self.pools[kind].submit(fn, *args)
+        pacer = self.pacers[kind]
+
+        def paced() -> Any:
+            pacer.wait()
+            return fn(*args)
+
+        future = self.pools[kind].submit(paced)
         future.kind = kind  # type: ignore[attr-defined]
         future.args = args  # type: ignore[attr-defined]
         self.pending.add(future)
@@ -115,7 +148,8 @@ def crawl_v2(client: DingTalkClient, *, workers: int = DEFAULT_WORKERS):
     def get_english(dept_id: int) -> dict[str, Any]:
         return api.get_department(dept_id, language="en_US")
 
-    pools = _Pools(("listsub", "get", "users"), max(1, workers))
+    rate = getattr(client.rate_limiter, "rate", None)
+    pools = _Pools(("listsub", "get", "users"), max(1, workers), rate)
 
     def found(dept_id: int) -> None:
         pools.submit("listsub", api.list_sub_departments, dept_id)

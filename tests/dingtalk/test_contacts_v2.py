@@ -86,3 +86,20 @@ def test_a_cursor_that_does_not_advance_stops_paging(dingtalk, monkeypatch):
     monkeypatch.setattr(api, "list_users_page", lambda *a, **k: stuck)
     with pytest.raises(PaginationError):
         list(api.iter_users(1))
+
+
+def test_the_v2_crawl_reads_the_scope_side_by_side(dingtalk, sandbox):
+    from dashboard.directory.crawl_v2 import crawl_v2
+
+    sandbox.set_knobs(scope_authed_dept=[5, 999], scope_authed_user=["boss01"])
+    snapshot = crawl_v2(dingtalk, workers=2)
+    assert list(snapshot.departments) == [5, 12, 13, 14]
+    assert snapshot.departments[12].name_en == "East China"
+    assert snapshot.departments[12].parentid == 5
+    assert snapshot.unreachable == (999,)
+    assert "boss01" in snapshot.users  # authorised by name: v2/user/get
+    assert snapshot.users["u0100"].departments[-1] == 5
+    calls = sandbox.stats()["calls"]
+    assert calls["/topapi/v2/department/listsub"] == 4
+    assert calls["/topapi/v2/user/get"] == 1
+    assert not any(p.startswith(("/department/", "/user/")) for p in calls)
