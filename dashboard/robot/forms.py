@@ -45,8 +45,17 @@ class RobotComposeForm(FlaskForm):
         choices=[(k, v) for k, v in MSG_KEY_LABELS.items()],
         default="sampleMarkdown",
     )
-    userid_list = TextAreaField(_l("Users (userids)"), validators=[Optional(), Length(max=200_000)])
-    dept_id_list = StringField(_l("Departments (ids)"), validators=[Optional(), Length(max=20_000)])
+    # The same pickers as the work-notice composer (static/js/picker.js enhances them).
+    userid_list = TextAreaField(
+        _l("Users (userids)"),
+        validators=[Optional(), Length(max=200_000)],
+        render_kw={"rows": 3, "data-picker": "users", "placeholder": "u0001, u0002"},
+    )
+    dept_id_list = TextAreaField(
+        _l("Departments (ids)"),
+        validators=[Optional(), Length(max=20_000)],
+        render_kw={"rows": 2, "data-picker": "depts", "placeholder": "2, 3"},
+    )
     open_conversation_id = StringField(
         _l("Group (openConversationId)"), validators=[Optional(), Length(max=128)]
     )

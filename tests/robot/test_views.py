@@ -69,3 +69,11 @@ def test_groups_list_the_robots_groups_and_a_group_message_is_read_and_recalled(
     assert v1.message(send.tasks[0].out_key)["recalled"]
     db.session.expire_all()
     assert send.state == "recalled"
+
+
+def test_compose_has_the_same_people_and_department_pickers(client, auth):
+    auth.login()
+    page = client.get("/robot/compose")
+    assert page.status_code == 200
+    assert 'data-picker="users"' in page.text and 'data-picker="depts"' in page.text
+    assert "js/picker.js" in page.text and 'id="picker-config"' in page.text
