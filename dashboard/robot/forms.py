@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from dashboard.dingtalk.v1.msgkeys import MSG_KEYS
+from dashboard.msgtemplates.composer import group_choices
 
 #: The catalogue's msgKeys as the composer offers them (reference §3.4).
 MSG_KEY_LABELS = {
@@ -56,10 +57,16 @@ class RobotComposeForm(FlaskForm):
         validators=[Optional(), Length(max=20_000)],
         render_kw={"rows": 2, "data-picker": "depts", "placeholder": "2, 3"},
     )
+    #: Recipient groups (dashboard.groups), resolved from the directory when sending.
+    group_ids = SelectMultipleField(_l("Recipient groups"), coerce=int, validate_choice=False)
     open_conversation_id = StringField(
         _l("Group (openConversationId)"), validators=[Optional(), Length(max=128)]
     )
     nonce = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group_ids.choices = group_choices()
 
     def params(self, form_data) -> dict[str, str]:
         """The msgParam of the chosen msgKey from the posted ``p_<key>`` fields."""

@@ -8,10 +8,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
 from dashboard.dingtalk.v1.msgkeys import MSG_KEYS
 from dashboard.extensions import db
-from dashboard.notifications.models import Send
+from dashboard.groups.service import GroupError
+from dashboard.msgtemplates.sends import prepare_send
+from dashboard.notifications.models import Send, utcnow
 from dashboard.notifications.sending import send_work_notice
 from dashboard.robot import bp
 from dashboard.robot.channel import robot_msg
@@ -24,6 +27,7 @@ _FIELDS = {
     "userIds": "userid_list",
     "dept_id_list": "dept_id_list",
     "openConversationId": "open_conversation_id",
+    "group_ids": "group_ids",
 }
 
 
@@ -33,16 +37,38 @@ def send_robot(form: RobotComposeForm, params: dict[str, str]) -> Send:
     missing = [k for k in spec.required if not params.get(k)] if spec else []
     if missing:
         raise InvalidMessage("msgParam", _("Fill in: %(keys)s.", keys=", ".join(missing)))
-    cid = (form.open_conversation_id.data or "").strip() or None
     return send_work_notice(
-        msg=robot_msg(form.msg_key.data, params, cid),
-        userid_list=[] if cid else form.userid_list.data or "",
-        dept_id_list=[] if cid else form.dept_id_list.data or "",
-        to_all_user=False,
+        **robot_recipients(form, params),
         sender=current_user.username,
         nonce=form.nonce.data or None,
         channel="robot",
     )
+
+
+def robot_recipients(form: RobotComposeForm, params: dict[str, str]) -> dict:
+    """The msg and recipients of the form's send: the recipient groups resolved now (the
+    send's origin keeps whom they reached, as a work notice's does); a group chat alone."""
+    cid = (form.open_conversation_id.data or "").strip() or None
+    msg = robot_msg(form.msg_key.data, params, cid)
+    if cid:
+        return {"msg": msg, "userid_list": [], "dept_id_list": [], "to_all_user": False}
+    try:
+        dept_ids = parse_dept_ids(form.dept_id_list.data)
+    except ValueError as exc:
+        raise InvalidMessage("dept_id_list", str(exc)) from exc
+    try:
+        prepared = prepare_send(
+            msg=msg,
+            userid_list=parse_userids(form.userid_list.data),
+            dept_id_list=dept_ids,
+            group_ids=form.group_ids.data or [],
+            when=utcnow(),
+        )
+    except GroupError as exc:
+        raise InvalidMessage("group_ids", str(exc)) from exc
+    kwargs = prepared.send_kwargs()
+    kwargs.pop("personal_msgs", None)
+    return kwargs
 
 
 @bp.route("/compose", methods=["GET", "POST"])

@@ -77,3 +77,45 @@ def test_compose_has_the_same_people_and_department_pickers(client, auth):
     assert page.status_code == 200
     assert 'data-picker="users"' in page.text and 'data-picker="depts"' in page.text
     assert "js/picker.js" in page.text and 'id="picker-config"' in page.text
+
+
+def test_a_recipient_group_is_resolved_at_send_time_and_kept_in_the_origin(client, auth, sandbox):
+    from dashboard.groups import service
+
+    auth.login()
+    group = service.save_group(
+        None,
+        name="值班",
+        userids=["manager01"],
+        dept_ids=[2],
+        include_sub_departments=True,
+        user="admin",
+    )
+    page = client.get("/robot/compose")
+    assert 'name="group_ids"' in page.text and "值班" in page.text
+    reply = client.post(
+        "/robot/compose",
+        data={"msg_key": "sampleText", "p_content": "值班提醒", "group_ids": str(group.id)},
+    )
+    assert reply.status_code == 302, reply.text
+    send = Send.query.one()
+    assert send.channel == "robot"
+    recorded = send.origin["groups"]
+    assert recorded and "manager01" in send.userid_list
+    people = {u for t in send.tasks for u in t.userids}
+    assert "manager01" in people and len(people) > 1
+
+
+def test_a_group_that_reaches_nobody_is_said_in_the_form(client, auth, sandbox):
+    from dashboard.groups import service
+
+    auth.login()
+    group = service.save_group(
+        None, name="空", userids=[], dept_ids=[999999], include_sub_departments=False, user="a"
+    )
+    reply = client.post(
+        "/robot/compose",
+        data={"msg_key": "sampleText", "p_content": "x", "group_ids": str(group.id)},
+    )
+    assert reply.status_code == 200 and Send.query.count() == 0
+    assert "invalid-feedback" in reply.text
