@@ -56,27 +56,39 @@ def _as_classic_dept(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Pacer:
-    """Spaces the starts of one API's calls ``interval`` apart.
+    """Spaces the starts of one API's calls at the governor's rate after its first second.
 
     The governor grants a whole second's budget at once, so the threads of a pool
-    would send it as a burst, and bursts a second apart land on DingTalk's sliding
-    window with jitter: some windows see one call too many (90018, measured on the
-    sandbox with three threads per API). Spread evenly at the governor's rate the
-    calls cost the same time and stay inside the window.
+    would send each second's budget as a burst, and bursts a second apart land on
+    DingTalk's sliding window with jitter: some windows see one call too many
+    (90018; 20-28 of 1,500 calls on the sandbox with three threads per API). The
+    first second's budget goes out at once (a small company's crawl is not slowed);
+    from then on the calls are spread ``1 / rate`` apart, which costs no time.
     """
 
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
+    def __init__(self, rate: float | None, clock=time.monotonic, sleep=time.sleep) -> None:
+        self.clock = clock
+        self.sleep = sleep
+        self.interval = 1.0 / rate if rate else 0.0
+        self.free = int(rate or 0)
         self.lock = threading.Lock()
+        self.count = 0
         self.next = 0.0
 
     def wait(self) -> None:
+        if not self.interval:
+            return
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
+            if self.count == 0:
+                self.next = now + self.free * self.interval  # the first second's end
+            self.count += 1
+            if self.count <= self.free:
+                return
             start = max(now, self.next)
             self.next = start + self.interval
         if start > now:
-            time.sleep(start - now)
+            self.sleep(start - now)
 
 
 class _Pools:
@@ -96,7 +108,7 @@ class _Pools:
             )
             for kind in kinds
         }
-        self.pacers = {kind: _Pacer(1.0 / rate if rate else 0.0) for kind in kinds}
+        self.pacers = {kind: _Pacer(rate) for kind in kinds}
         self.pending: set[Future] = set()
 
     def submit(self, kind: str, fn: Callable, *args: Any) -> Future:

@@ -103,3 +103,21 @@ def test_the_v2_crawl_reads_the_scope_side_by_side(dingtalk, sandbox):
     assert calls["/topapi/v2/department/listsub"] == 4
     assert calls["/topapi/v2/user/get"] == 1
     assert not any(p.startswith(("/department/", "/user/")) for p in calls)
+
+
+def test_the_crawl_spreads_each_apis_calls_after_the_first_seconds_budget():
+    from dashboard.directory.crawl_v2 import _Pacer
+
+    now = [100.0]
+    slept: list[float] = []
+    pacer = _Pacer(4, clock=lambda: now[0], sleep=slept.append)
+    for _ in range(4):
+        pacer.wait()  # the first second's budget at once
+    assert slept == []
+    pacer.wait()
+    pacer.wait()
+    assert slept == [1.0, 1.25]  # then one call every 1/rate, from the first second's end
+    now[0] = 200.0  # after a pause: no catching up in a burst
+    pacer.wait()
+    pacer.wait()
+    assert slept == [1.0, 1.25, 0.25]
