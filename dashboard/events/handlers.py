@@ -113,6 +113,30 @@ def card(row: StreamEvent) -> str:
     return f"{press.out_track_id}: {press.user_id} {response.action}"
 
 
+TICKET_KEYS = ("suiteTicket", "SuiteTicket", "suite_ticket")
+ENCRYPTED_TICKET = "suiteTicketEncrypted"
+
+
+def protect(data: dict[str, Any]) -> dict[str, Any]:
+    """The data as the events log keeps it: a suite ticket only encrypted (as the ISV
+    tables keep it), never in clear text at rest."""
+    ticket = field(data, *TICKET_KEYS)
+    if not ticket:
+        return data
+    from dashboard.isv.service import encrypt_secret
+
+    kept = {k: v for k, v in data.items() if str(k).lower() != "suiteticket"}
+    return {**kept, ENCRYPTED_TICKET: encrypt_secret(str(ticket))}
+
+
+def _ticket(data: dict[str, Any]) -> str:
+    if data.get(ENCRYPTED_TICKET):
+        from dashboard.isv.service import decrypt_secret
+
+        return decrypt_secret(data[ENCRYPTED_TICKET]) or ""
+    return str(field(data, *TICKET_KEYS) or "")
+
+
 def isv(row: StreamEvent) -> str:
     from dashboard.isv.callback import handle_event
 
@@ -120,7 +144,7 @@ def isv(row: StreamEvent) -> str:
     corp = str(field(data, "authCorpId", "AuthCorpId", "corpId") or row.corp_id or "")
     event = {
         "EventType": ISV_EVENTS[row.event_type],
-        "SuiteTicket": field(data, "suiteTicket", "SuiteTicket") or "",
+        "SuiteTicket": _ticket(data),
         "AuthCorpId": corp,
         "PermanentCode": field(data, "permanentCode", "PermanentCode") or "",
     }

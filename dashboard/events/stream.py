@@ -28,12 +28,30 @@ from flask import Flask
 
 from dashboard.events import state
 from dashboard.events.fields import epoch_ms
-from dashboard.events.handlers import CARD_TOPIC
+from dashboard.events.handlers import CARD_TOPIC, protect
 from dashboard.events.recording import record
 from dashboard.notifications.models import utcnow
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 3600.0
+
+
+class _HideTicket(logging.Filter):
+    """The SDK logs the connection it opened ("endpoint is {endpoint, ticket}"): keep
+    only the endpoint, the ticket is a credential."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args  # one dict argument: logging keeps the dict itself
+        if isinstance(args, tuple) and len(args) == 1:
+            args = args[0]
+        if isinstance(args, dict) and "ticket" in args:
+            record.args = (args.get("endpoint"),)
+        return True
+
+
+#: The logger the SDK writes to.
+sdk_log = logging.getLogger("dashboard.events.sdk")
+sdk_log.addFilter(_HideTicket())
 
 
 class StreamNotConfigured(RuntimeError):
@@ -82,6 +100,8 @@ def accept(
 
     data = data if isinstance(data, dict) else {"value": data}
     with app.app_context():
+        if app.config.get("DINGTALK_SUITE_KEY"):
+            data = protect(data)
         row_id, new = record(
             event_id, event_type, data, topic=topic, corp_id=corp_id, born_at=epoch_ms(born)
         )
@@ -168,7 +188,7 @@ def build_client(app: Flask, stop: threading.Event | None = None):
             # As the HTTP callback: the card is not changed by the press itself.
             return sdk.AckMessage.STATUS_OK, {}
 
-    client = ConsoleStreamClient(sdk.Credential(key, secret), logger=log)
+    client = ConsoleStreamClient(sdk.Credential(key, secret), logger=sdk_log)
     client.register_all_event_handler(Events())
     client.register_callback_handler(CARD_TOPIC, Cards())
     return client

@@ -201,3 +201,11 @@ def test_suite_ticket_over_stream_without_a_callback_url(
             lambda: service.latest_ticket().ticket == "StreamSuiteTicket42",
             what="the suite ticket recorded",
         )
+        rows = db.session.execute(db.select(StreamEvent).filter_by(event_type="suite_ticket"))
+        rows = rows.scalars().all()
+        assert rows and all(r.outcome == "done" for r in rows)
+        assert not any("StreamSuiteTicket42" in r.data_json for r in rows)  # encrypted at rest
+        process.stop()
+        out = process.output()
+        assert "endpoint is" in out, out  # the SDK's line, without the connection's ticket
+        assert "'ticket'" not in out and "StreamSuiteTicket42" not in out
