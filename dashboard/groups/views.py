@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from dashboard.directory.snapshot import SnapshotBusy, get_snapshot
@@ -32,8 +33,34 @@ def index():
 @bp.route("/options.json")
 @login_required
 def options():
-    """The groups for the recipient pickers: id, name and what they hold."""
-    return jsonify(groups=[service.group_summary(g) for g in service.list_groups()])
+    """The groups for the recipient pickers: id, name, what they hold and whom they reach now.
+
+    ``count`` is how many people a group reaches per the directory snapshot now
+    (``null`` while the directory cannot be read: a state, said in ``problem``);
+    ``label`` and ``strings`` are the picker's words in the UI language.
+    """
+    snapshot, problem = None, None
+    try:
+        snapshot = get_snapshot()
+    except SnapshotBusy:
+        problem = _("The directory is being read right now; reload in a moment.")
+    except NoCompanySelected:
+        problem = _("Choose a company in the switcher first.")
+    rows = []
+    for group in service.list_groups():
+        row = service.group_summary(group)
+        row["count"] = None
+        if snapshot is not None:
+            row["count"] = service.resolve_group(group, snapshot=snapshot).count
+            row["label"] = ngettext("%(num)d person", "%(num)d people", row["count"])
+        else:
+            row["label"] = _("not known now")
+        rows.append(row)
+    return jsonify(
+        groups=rows,
+        problem=problem,
+        strings={"group": _("Group"), "remove": _("Remove group %(name)s", name="{name}")},
+    )
 
 
 def _save(form: GroupForm, group):
