@@ -33,8 +33,33 @@
     return (text || "").split(separators).map((s) => s.trim()).filter(Boolean);
   }
 
+  // Recipient groups beside people: a page with a group field says where (#picker-groups:
+  // {"url": the groups' JSON, "field": the form field's name}). A picked group selects its
+  // option in that field (the no-JS multi-select), so the form sends what it always did.
+  const groupsConfig = (() => {
+    const node = document.getElementById("picker-groups");
+    try {
+      return node ? JSON.parse(node.textContent) : null;
+    } catch (error) {
+      return null;
+    }
+  })();
+  let groupsLoad = null;
+  function loadGroups() {
+    if (!groupsLoad) {
+      groupsLoad = fetch(groupsConfig.url, {headers: {Accept: "application/json"}, credentials: "same-origin"})
+        .then((response) => (response.ok ? response.json() : {groups: []}))
+        .catch(() => ({groups: []}));
+    }
+    return groupsLoad;
+  }
+
   function Picker(textarea) {
     const kind = textarea.dataset.picker === "depts" ? "depts" : "users";
+    const groupField = kind === "users" && groupsConfig && textarea.form &&
+      textarea.form.elements.namedItem(groupsConfig.field);
+    const groupSelect = groupField && groupField.tagName === "SELECT" ? groupField : null;
+    let groupWords = {};
     const searchUrl = textarea.dataset.searchUrl || "/directory/search";
     const namesUrl = textarea.dataset.namesUrl || "/directory/names";
     const uid = "picker-" + (++counter);
@@ -101,6 +126,28 @@
 
     function renderChips() {
       chips.replaceChildren();
+      if (groupSelect) {
+        Array.from(groupSelect.selectedOptions).forEach((option) => {
+          const chip = document.createElement("span");
+          chip.className = "badge rounded-pill border d-inline-flex align-items-center picker-chip picker-chip-group text-bg-info";
+          chip.dataset.groupId = option.value;
+          const text = document.createElement("span");
+          text.textContent = "\u{1F465} " + option.textContent.trim();
+          const remove = document.createElement("button");
+          remove.type = "button";
+          remove.className = "btn-close ms-1";
+          remove.style.fontSize = ".6rem";
+          remove.setAttribute("aria-label",
+            String(groupWords.remove || t("remove")).replace("{name}", option.textContent.trim()));
+          remove.addEventListener("click", (event) => {
+            event.stopPropagation();
+            setGroup(option.value, false);
+            input.focus();
+          });
+          chip.append(text, remove);
+          chips.append(chip);
+        });
+      }
       ids.forEach((id) => {
         const chip = document.createElement("span");
         const missing = unknown.has(id);
@@ -138,6 +185,15 @@
       status.textContent = t("selected", {name: name || id});
     }
 
+    function setGroup(value, on) {
+      const option = Array.from(groupSelect.options).find((o) => o.value === String(value));
+      if (!option) return;
+      option.selected = on;
+      groupSelect.dispatchEvent(new Event("change", {bubbles: true}));
+      renderChips();
+      if (on) status.textContent = t("selected", {name: option.textContent.trim()});
+    }
+
     function removeId(id) {
       ids = ids.filter((x) => x !== id);
       renderChips();
@@ -168,7 +224,8 @@
 
     // `problem`: null when the search answered, else the key of what to say instead.
     function renderResults(rows, problem) {
-      results = rows.filter((row) => !ids.includes(String(row.id)));
+      const chosen = groupSelect ? Array.from(groupSelect.selectedOptions).map((o) => o.value) : [];
+      results = rows.filter((row) => (row.group ? !chosen.includes(String(row.id)) : !ids.includes(String(row.id))));
       list.replaceChildren();
       if (!results.length) {
         const empty = document.createElement("li");
@@ -179,14 +236,20 @@
       results.forEach((row, i) => {
         const item = document.createElement("li");
         item.id = uid + "-opt-" + i;
-        item.className = "list-group-item list-group-item-action picker-option";
+        item.className = "list-group-item list-group-item-action picker-option" + (row.group ? " picker-option-group" : "");
         item.setAttribute("role", "option");
         item.style.cursor = "pointer";
+        if (row.group) {
+          const badge = document.createElement("span");
+          badge.className = "badge text-bg-info me-2";
+          badge.textContent = groupWords.group || "";
+          item.append(badge);
+        }
         const name = document.createElement("strong");
         name.textContent = row.name;
         const id = document.createElement("span");
         id.className = "text-body-secondary small ms-2";
-        id.textContent = String(row.id);
+        id.textContent = row.group ? row.label || "" : String(row.id);
         item.append(name, id);
         if (row.detail) {
           const detail = document.createElement("div");
@@ -207,7 +270,8 @@
     function pick(index) {
       const row = results[index];
       if (!row) return;
-      addId(row.id, row.name);
+      if (row.group) setGroup(row.id, true);
+      else addId(row.id, row.name);
       input.value = "";
       close();
     }
@@ -220,14 +284,27 @@
       }
       const mine = ++seq;
       const url = searchUrl + "?" + new URLSearchParams({q: q, types: kind, limit: "10"});
-      fetch(url, {headers: {Accept: "application/json"}, credentials: "same-origin"})
-        .then((response) => response.json().then((data) => ({ok: response.ok, data: data})))
-        .then(({ok, data}) => {
+      // Groups whose name holds what was typed come first, with whom they reach now.
+      const groups = groupSelect
+        ? loadGroups().then((data) => {
+          groupWords = (data && data.strings) || {};
+          const needle = q.toLowerCase();
+          return ((data && data.groups) || [])
+            .filter((g) => String(g.name).toLowerCase().includes(needle))
+            .map((g) => ({id: String(g.id), name: g.name, label: g.label, detail: g.description, group: true}));
+        })
+        : Promise.resolve([]);
+      Promise.all([
+        fetch(url, {headers: {Accept: "application/json"}, credentials: "same-origin"})
+          .then((response) => response.json().then((data) => ({ok: response.ok, data: data}))),
+        groups,
+      ])
+        .then(([{ok, data}, groupRows]) => {
           if (mine !== seq) return;
           // ISV mode with no company chosen: a state, not a failure.
-          if (data && data.state === "no_company") return renderResults([], "no_company");
-          if (!ok) return renderResults([], "failed");
-          renderResults(Array.isArray(data) ? data : [], null);
+          if (data && data.state === "no_company") return renderResults(groupRows, "no_company");
+          if (!ok) return renderResults(groupRows, "failed");
+          renderResults(groupRows.concat(Array.isArray(data) ? data : []), null);
         })
         .catch(() => {
           if (mine === seq) renderResults([], "failed");
@@ -283,6 +360,7 @@
       renderChips();
       lookup(ids.filter((id) => !names.has(id) && !unknown.has(id)));
     });
+    if (groupSelect) groupSelect.addEventListener("change", renderChips);
     const form = textarea.form;
     if (form) {
       form.addEventListener("reset", () => setTimeout(() => {

@@ -35,6 +35,10 @@ def pick(page, textarea: str, query: str) -> None:
 
 def test_compose_send_follow_and_recall(page, sandbox):
     sign_in(page)
+    page.goto("/groups/new")
+    page.fill("input[name=name]", "市场小组")
+    pick(page, "dept_id_list", "市场部")
+    page.click("main button[type=submit]")
     page.goto("/notifications/new")
 
     page.fill("textarea[name=msg]", "没有接收人")
@@ -57,6 +61,18 @@ def test_compose_send_follow_and_recall(page, sandbox):
         USERIDS[1:],
     )
     assert page.input_value("textarea[name=dept_id_list]") == "2,4"
+    # The people picker offers the group (with whom it reaches now) and selects it in the
+    # group field; its chip's close button takes it off again.
+    people_box = page.locator("textarea[name=userid_list] + * input").first
+    people_box.fill("市场小组")
+    expect(page.locator(".picker-option-group")).to_contain_text(re.compile(r"市场小组.*\d+ 人"))
+    people_box.press("Enter")
+    group_chip = page.locator(".picker-chip-group")
+    expect(group_chip).to_contain_text("市场小组")
+    assert page.eval_on_selector("select[name=group_ids]", "s => s.selectedOptions.length") == 1
+    group_chip.locator("button").click()
+    expect(group_chip).to_have_count(0)
+    assert page.eval_on_selector("select[name=group_ids]", "s => s.selectedOptions.length") == 0
 
     request = page.locator('[data-preview="request"]')
     expect(request).to_contain_text("access_token=***")

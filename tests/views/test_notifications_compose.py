@@ -532,3 +532,15 @@ def test_send_anyway_without_ticking_the_box_says_so(signed_in):
     signed_in.post("/notifications/new", data=form)
     page = signed_in.post("/notifications/new", data=form | {"send_anyway": "1"})
     assert "如仍要发送，请勾选此项。" in page.get_data(as_text=True)
+
+
+def test_the_people_picker_is_told_where_the_groups_are(signed_in):
+    from dashboard.groups.service import save_group
+
+    assert 'id="picker-groups"' not in signed_in.get("/notifications/new").get_data(as_text=True)
+    save_group(None, name="值班", description="", userids=["u0001"], dept_ids=[],
+               include_sub_departments=False, user="admin")  # fmt: skip
+    page = signed_in.get("/notifications/new").get_data(as_text=True)
+    config = page.split('id="picker-groups">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(config) == {"url": "/groups/options.json", "field": "group_ids"}
+    assert 'name="group_ids"' in page  # the no-JS fallback the picker fills
