@@ -102,6 +102,12 @@ class Config:
     DINGTALK_ROBOT_USER_BATCH = _env_int("DINGTALK_ROBOT_USER_BATCH", 20)
     # §3.4 msgParam bytes of a 1:1 robot message (none stated; the group's 15 000 applied)
     DINGTALK_ROBOT_MSG_PARAM_MAX_BYTES = _env_int("DINGTALK_ROBOT_MSG_PARAM_MAX_BYTES", 15000)
+    # §9 robot messages per person per day: not published; the pre-send warning's cap
+    # (0: no warning), and the minutes within which the same robot message is a duplicate
+    DINGTALK_ROBOT_DAILY_USER_CAP = _env_int("DINGTALK_ROBOT_DAILY_USER_CAP", 0)
+    DINGTALK_ROBOT_DUPLICATE_WINDOW_MINUTES = _env_int(
+        "DINGTALK_ROBOT_DUPLICATE_WINDOW_MINUTES", 10
+    )
     # §6.1 longest outTrackId of a card (64 reported)
     DINGTALK_CARD_OUT_TRACK_ID_MAX = _env_int("DINGTALK_CARD_OUT_TRACK_ID_MAX", 64)
     # §6.4 seconds a card callback's signed timestamp stays acceptable (it signs only the time)

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import case, func
 
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
@@ -237,3 +238,73 @@ def presend_warnings(
 
 def _split(value: str) -> list[str]:
     return [v for v in value.split(",") if v]
+
+
+def robot_presend_warnings(
+    *, msg: dict, userid_list: list[str] | None, dept_id_list: list[int] | None
+) -> list[str]:
+    """The pre-send warnings of a robot send (channel ``robot``), from today's robot sends.
+
+    The work notice's 143105/143106 do not apply to the robot. What does:
+    - the same content to the same people (or departments, or group chat) within
+      DINGTALK_ROBOT_DUPLICATE_WINDOW_MINUTES: they would get it twice;
+    - people the robot already wrote to DINGTALK_ROBOT_DAILY_USER_CAP times today
+      (DingTalk does not publish the cap, §9: 0 turns the warning off); DingTalk
+      answers them in flowControlledStaffIdList. Departments count per department.
+    """
+    cfg = current_app.config
+    userids = set(parse_userids(userid_list or []))
+    try:
+        dept_ids = set(parse_dept_ids(list(dept_id_list or [])))
+    except ValueError:
+        dept_ids = set()
+    robot = (*_today_filter(), Send.channel == "robot")
+    warnings: list[str] = []
+
+    minutes = int(cfg.get("DINGTALK_ROBOT_DUPLICATE_WINDOW_MINUTES") or 0)
+    if minutes > 0:
+        since = datetime.now(ZoneInfo("UTC")).replace(tzinfo=None) - timedelta(minutes=minutes)
+        group = msg.get("openConversationId")
+        for past in db.session.execute(
+            db.select(Send)
+            .where(*robot, Send.created_at >= since, Send.content_hash == content_hash(msg))
+            .order_by(Send.id.desc())
+        ).scalars():
+            if group and (past.msg or {}).get("openConversationId") == group:
+                overlap = 1
+            else:
+                overlap = len(userids.intersection(_split(past.userid_list or ""))) + len(
+                    dept_ids.intersection(int(d) for d in _split(past.dept_id_list or ""))
+                )
+            if overlap:
+                warnings.append(
+                    _(
+                        "The same robot message went to %(count)d of these recipients in the "
+                        "last %(minutes)d minutes (send #%(id)s): they would get it twice.",
+                        count=overlap,
+                        minutes=minutes,
+                        id=past.id,
+                    )
+                )
+                break
+
+    cap = int(cfg.get("DINGTALK_ROBOT_DAILY_USER_CAP") or 0)
+    if cap > 0 and userids:
+        lists = db.session.execute(
+            db.select(Send.userid_list).where(*robot, Send.userid_list != "")
+        ).scalars()
+        over = sorted(u for u, n in _count_named(lists, userids).items() if n >= cap)
+        if over:
+            warnings.append(
+                ngettext(
+                    "%(num)d person already received %(cap)d robot messages today "
+                    "(%(names)s): DingTalk may hold this one back (flow control).",
+                    "%(num)d people already received %(cap)d robot messages today "
+                    "(%(names)s): DingTalk may hold this one back for them (flow control).",
+                    len(over),
+                    cap=cap,
+                    names=", ".join(display_user(u) for u in over[:10])
+                    + (", …" if len(over) > 10 else ""),
+                )
+            )
+    return warnings

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from dashboard.dingtalk.v1.msgkeys import MSG_KEYS
@@ -63,6 +70,7 @@ class RobotComposeForm(FlaskForm):
         _l("Group (openConversationId)"), validators=[Optional(), Length(max=128)]
     )
     nonce = HiddenField()
+    confirm = BooleanField(_l("I have read the warnings: send anyway"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

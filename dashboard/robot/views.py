@@ -11,11 +11,13 @@ from flask_login import current_user, login_required
 from dashboard.composer.recipients import parse_dept_ids, parse_userids
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
 from dashboard.dingtalk.v1.msgkeys import MSG_KEYS
+from dashboard.directory import audience as audiences
 from dashboard.extensions import db
 from dashboard.groups.service import GroupError
 from dashboard.msgtemplates.sends import prepare_send
 from dashboard.notifications.models import Send, utcnow
-from dashboard.notifications.sending import send_work_notice
+from dashboard.notifications.sending import find_by_nonce, send_work_notice
+from dashboard.notifications.warnings import robot_presend_warnings
 from dashboard.robot import bp
 from dashboard.robot.channel import robot_msg
 from dashboard.robot.forms import LONG_KEYS, PARAM_KEYS, RobotComposeForm, keys_using
@@ -31,18 +33,32 @@ _FIELDS = {
 }
 
 
-def send_robot(form: RobotComposeForm, params: dict[str, str]) -> Send:
-    """The form's robot send through the pipeline (raises InvalidMessage)."""
+def check_params(form: RobotComposeForm, params: dict[str, str]) -> None:
+    """Raise InvalidMessage when a required msgParam field is empty."""
     spec = MSG_KEYS.get(form.msg_key.data)
     missing = [k for k in spec.required if not params.get(k)] if spec else []
     if missing:
         raise InvalidMessage("msgParam", _("Fill in: %(keys)s.", keys=", ".join(missing)))
-    return send_work_notice(
-        **robot_recipients(form, params),
-        sender=current_user.username,
-        nonce=form.nonce.data or None,
-        channel="robot",
+
+
+def before_sending(recipients: dict) -> tuple[list[str], audiences.Audience | None]:
+    """The pre-send warnings that apply to the robot and the audience to confirm
+    (everyone or many people), as the work-notice composer asks them."""
+    warnings = robot_presend_warnings(
+        msg=recipients["msg"],
+        userid_list=recipients["userid_list"],
+        dept_id_list=recipients["dept_id_list"],
     )
+    if recipients["msg"].get("openConversationId"):
+        return warnings, None  # one group chat: no people to look up
+    audience = audiences.resolve(
+        recipients["userid_list"], recipients["dept_id_list"], recipients["to_all_user"]
+    )
+    warnings += audiences.unknown_warnings(audience)
+    token = audiences.confirmation_token(audience)
+    if audiences.needs_confirmation(audience) and request.form.get("confirm_audience") != token:
+        return warnings, audience
+    return warnings, None
 
 
 def robot_recipients(form: RobotComposeForm, params: dict[str, str]) -> dict:
@@ -80,9 +96,28 @@ def compose():
         form.nonce.data = secrets.token_urlsafe(16)
     params = form.params(request.form) if request.method == "POST" else {}
     error = None
+    warnings: list[str] = []
+    to_confirm = None
     if form.validate_on_submit():
+        nonce = form.nonce.data
+        already = find_by_nonce(nonce, current_user.username) if nonce else None
+        if already is not None:
+            flash(_("This form was already sent; it was not sent again."), "info")
+            return redirect(url_for("notifications.detail", send_id=already.id))
         try:
-            send = send_robot(form, params)
+            check_params(form, params)
+            recipients = robot_recipients(form, params)
+            warnings, to_confirm = before_sending(recipients)
+            if warnings and not form.confirm.data and request.form.get("send_anyway"):
+                form.confirm.errors.append(_("Tick this box to send despite the warnings."))
+            send = None
+            if (not warnings or form.confirm.data) and to_confirm is None:
+                send = send_work_notice(
+                    **recipients,
+                    sender=current_user.username,
+                    nonce=form.nonce.data or None,
+                    channel="robot",
+                )
         except InvalidMessage as exc:
             target = getattr(form, _FIELDS.get(exc.field, ""), None)
             if target is not None:
@@ -92,14 +127,17 @@ def compose():
         except (NotConfigured, DingTalkError) as exc:
             error = str(exc)
         else:
-            flash(_("Robot message #%(id)s queued.", id=send.id), "success")
-            return redirect(url_for("notifications.detail", send_id=send.id))
+            if send is not None:
+                flash(_("Robot message #%(id)s queued.", id=send.id), "success")
+                return redirect(url_for("notifications.detail", send_id=send.id))
     return render_template(
         "robot/compose.html",
         form=form,
         params=params,
         param_keys=[(k, keys_using(k), k in LONG_KEYS) for k in PARAM_KEYS],
         error=error,
+        warnings=warnings,
+        audience=to_confirm,
     )
 
 

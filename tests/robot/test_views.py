@@ -119,3 +119,46 @@ def test_a_group_that_reaches_nobody_is_said_in_the_form(client, auth, sandbox):
     )
     assert reply.status_code == 200 and Send.query.count() == 0
     assert "invalid-feedback" in reply.text
+
+
+def test_robot_warnings_duplicates_daily_cap_and_unknown_people_ask_to_confirm(
+    client, auth, app, sandbox
+):
+    auth.login()
+    client.get("/directory/search?q=a")  # the pickers' lookups build the snapshot
+    app.config["DINGTALK_ROBOT_DAILY_USER_CAP"] = 1
+    data = {"msg_key": "sampleText", "p_content": "重复", "userid_list": "manager01"}
+    first = client.post("/robot/compose", data=data | {"nonce": "n1"})
+    assert first.status_code == 302, first.text
+    # The same content to the same person: duplicate and daily cap, asked before sending.
+    page = client.post("/robot/compose", data=data | {"nonce": "n2"})
+    assert page.status_code == 200 and 'id="presend-warnings"' in page.text
+    assert f"#{Send.query.one().id}" in page.text and 'name="send_anyway"' in page.text
+    assert "143106" not in page.text and "143105" not in page.text
+    assert "会收到两次" in page.text and "限流" in page.text  # duplicate and daily cap
+    assert Send.query.count() == 1
+    page = client.post("/robot/compose", data=data | {"nonce": "n2", "send_anyway": "1"})
+    assert page.status_code == 200 and Send.query.count() == 1  # the box is not ticked
+    sent = client.post("/robot/compose", data=data | {"nonce": "n2", "confirm": "y"})
+    assert sent.status_code == 302 and Send.query.count() == 2
+    # The same form again is not sent twice, and warns of nothing.
+    again = client.post("/robot/compose", data=data | {"nonce": "n2", "confirm": "y"})
+    assert again.status_code == 302 and Send.query.count() == 2
+    # Someone the directory does not know is named before sending.
+    other = {"msg_key": "sampleText", "p_content": "新", "userid_list": "nobody404"}
+    page = client.post("/robot/compose", data=other | {"nonce": "n3"})
+    assert page.status_code == 200 and "nobody404" in page.text and Send.query.count() == 2
+
+
+def test_a_large_robot_audience_is_confirmed_once_more(client, auth, app, sandbox):
+    auth.login()
+    client.get("/directory/search?q=a")  # the pickers' lookups build the snapshot
+    app.config["SEND_CONFIRM_THRESHOLD"] = 2
+    data = {"msg_key": "sampleText", "p_content": "全员", "dept_id_list": "1", "nonce": "a1"}
+    page = client.post("/robot/compose", data=data)
+    assert page.status_code == 200 and 'id="audience-confirm"' in page.text
+    assert Send.query.count() == 0
+    token = page.text.split('name="confirm_audience" value="')[1].split('"')[0]
+    sent = client.post("/robot/compose", data=data | {"confirm_audience": token})
+    assert sent.status_code == 302, sent.text
+    assert Send.query.one().channel == "robot"
