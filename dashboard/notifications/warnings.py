@@ -64,9 +64,15 @@ def _today_filter() -> tuple:
     )
 
 
+def _work_notices_today() -> tuple:
+    """Today's work notifications: DingTalk's per-person caps and its same-content rule
+    (143105, 143106) count asyncsend_v2 only, not the robot's or cards' messages."""
+    return (*_today_filter(), Send.channel == "work_notice")
+
+
 def sends_today() -> list[Send]:
-    """The current company's sends of DingTalk's day that may have reached people."""
-    return list(db.session.execute(db.select(Send).where(*_today_filter())).scalars())
+    """The current company's work notifications of DingTalk's day that may have reached people."""
+    return list(db.session.execute(db.select(Send).where(*_work_notices_today())).scalars())
 
 
 @dataclass
@@ -105,7 +111,7 @@ def _day_from_db(digest: str) -> _Day:
     """Today's history in three small queries; the sends' recipient lists (100,000
     userids each, possibly) are read only for the same content, and for the cap only
     when the day has as many sends as the cap."""
-    today = _today_filter()
+    today = _work_notices_today()
     same = [
         _Past(*row)
         for row in db.session.execute(

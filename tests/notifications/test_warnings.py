@@ -72,11 +72,12 @@ def test_everyone_beyond_the_daily_number_of_sends_to_everyone(bare_app):
 # --- from the database: the same answers, in a few queries at any size --------------------
 
 
-def record(msg=MSG, users="", depts="", to_all=False, state="submitted") -> Send:
+def record(msg=MSG, users="", depts="", to_all=False, state="submitted", channel="work_notice"):
     from dashboard.extensions import db
 
     send = Send(sender="admin", userid_list=users, dept_id_list=depts, to_all_user=to_all,
-                content_hash=content_hash(msg), msgtype="text", msg_json="{}", state=state)  # fmt: skip
+                content_hash=content_hash(msg), msgtype="text", msg_json="{}", state=state,
+                channel=channel)  # fmt: skip
     db.session.add(send)
     db.session.commit()
     return send
@@ -124,6 +125,16 @@ def test_the_database_gives_the_same_warnings(history):
     record(msg=OTHER, to_all=True)
     [everyone] = db_warn(msg=OTHER, users=["u9"])
     assert "143106" in everyone
+
+
+def test_robot_and_card_messages_do_not_count_for_the_work_notice_rules(history):
+    history.config["DINGTALK_DAILY_USER_CAP"] = 1
+    record(users="u1", channel="robot")
+    record(users="u1", channel="card")
+    assert db_warn(users=["u1"]) == []  # neither 143106 (same content) nor 143105 (cap)
+    record(users="u1")
+    [dup, cap] = db_warn(users=["u1"])
+    assert "143106" in dup and "143105" in cap
 
 
 def test_a_huge_send_costs_two_small_queries_on_a_day_below_the_cap(statements):
