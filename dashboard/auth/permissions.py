@@ -55,12 +55,31 @@ class Rule:
         return self.check is None or self.check(actor, view_args or {})
 
 
+def may_act_on(owner_name: str | None, actor=None) -> bool:
+    """Whether the actor may change what ``owner_name`` made (a send, a schedule):
+    admins and owners act on everything, senders (people or tokens) on their own."""
+    actor = current_actor() if actor is None else actor
+    if actor is None:
+        return False
+    if role_rank(getattr(actor, "role", None)) >= RANK[ROLE_ADMIN]:
+        return True
+    return owner_name is not None and owner_name == getattr(actor, "username", None)
+
+
 def _own_send(actor, view_args: dict[str, Any]) -> bool:
     """Senders act on their own sends only; admins and owners on every send."""
-    if role_rank(actor.role) >= RANK[ROLE_ADMIN]:
-        return True
     send = _send_of(view_args)
-    return send is None or send.sender == actor.username
+    return send is None or may_act_on(send.sender, actor)
+
+
+def _own_schedule(actor, view_args: dict[str, Any]) -> bool:
+    """Senders edit, pause, resume, run and delete their own schedules; admins and owners all."""
+    from dashboard.extensions import db
+    from dashboard.schedules.models import Schedule
+
+    schedule_id = view_args.get("schedule_id")
+    schedule = db.session.get(Schedule, schedule_id) if schedule_id is not None else None
+    return schedule is None or may_act_on(schedule.created_by, actor)
 
 
 def _visible_send(actor, view_args: dict[str, Any]) -> bool:
@@ -106,6 +125,12 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "notifications.pause": Rule(ROLE_SENDER, _own_send),
     "notifications.resume": Rule(ROLE_SENDER, _own_send),
     "notifications.recall": Rule(ROLE_SENDER, _own_send),
+    # changing a schedule: a sender's own schedules only (reading them stays open)
+    "schedules.edit": Rule(ROLE_SENDER, _own_schedule),
+    "schedules.pause": Rule(ROLE_SENDER, _own_schedule),
+    "schedules.resume": Rule(ROLE_SENDER, _own_schedule),
+    "schedules.run_now": Rule(ROLE_SENDER, _own_schedule),
+    "schedules.delete": Rule(ROLE_SENDER, _own_schedule),
 }
 
 #: Areas where people send: reading is for viewers, every change for senders.
@@ -204,9 +229,6 @@ def authorize():
 
 def forbid(what: str, message: str | None = None, *, needed: str | None = None):
     """Record the forbidden attempt and answer 403 (a page, or the API's JSON)."""
-    from flask import jsonify, make_response, render_template
-
-    from dashboard.audit import record
     from dashboard.auth.forms import ROLE_NAMES
 
     actor = current_actor()
@@ -216,6 +238,15 @@ def forbid(what: str, message: str | None = None, *, needed: str | None = None):
             role=ROLE_NAMES.get(getattr(actor, "role", ""), "-"),
             needed=ROLE_NAMES[needed],
         )
+    abort(forbidden_response(what, message))
+
+
+def forbidden_response(what: str, message):
+    """The forbidden attempt recorded, and its 403 (a page, or the API's JSON)."""
+    from flask import jsonify, make_response, render_template
+
+    from dashboard.audit import record
+
     message = message or _("You are not allowed to do that.")
     record("forbidden", object_type="endpoint", object_id=what, outcome="denied",
            detail={"method": request.method, "path": request.path, "message": str(message)})  # fmt: skip
@@ -223,7 +254,7 @@ def forbid(what: str, message: str | None = None, *, needed: str | None = None):
         response = jsonify(success=False, msg=str(message))
     else:
         response = render_template("errors/error.html", code=403, message=message)
-    abort(make_response(response, 403))
+    return make_response(response, 403)
 
 
 # --- the API -------------------------------------------------------------------------------
@@ -342,6 +373,73 @@ def check_send_scope(userids: list[str], dept_ids: list[int], to_all_user: bool)
         raise OutOfScope(users_out, depts_out, all_out)
 
 
+class NotYours(OutOfScope):
+    """Acting on a send or schedule someone else made (a sender's own only): refused, 403."""
+
+    def __init__(self, what: str = "send"):
+        self.userids, self.dept_ids, self.to_all_user = [], [], False
+        self.what = what
+        ValueError.__init__(self, self.message)
+
+    @property
+    def message(self) -> str:
+        return str(_("This belongs to someone else: you may not do this to it."))
+
+
+def check_own(owner_name: str | None, what: str = "send") -> None:
+    """Refuse (NotYours) unless the current actor may act on what ``owner_name`` made.
+
+    For the paths the endpoint table cannot see: the JSON API's recall and card update."""
+    if not may_act_on(owner_name):
+        raise NotYours(what)
+
+
+class GroupOutOfScope(OutOfScope):
+    """A scoped sender posting in a group chat whose members are not all inside the scope."""
+
+    def __init__(self, userids: list[str] | None = None):
+        self.userids, self.dept_ids, self.to_all_user = list(userids or []), [], False
+        ValueError.__init__(self, self.message)
+
+    @property
+    def message(self) -> str:
+        if not self.userids:
+            return str(
+                _(
+                    "You may send only to people in your departments: this group was not "
+                    "created in the console, so its members are unknown."
+                )
+            )
+        return OutOfScope.message.fget(self)
+
+
+def check_group_scope(*, chatid: str | None = None, open_conversation_id: str | None = None):
+    """Refuse a group message of a scoped actor unless every member is inside its scope.
+
+    A group's members are known only for the chats the console created (``Chat``, as
+    they were created); any other group (one the robot was added to, a chat made
+    elsewhere) is refused to a scoped sender. Unscoped: no-op. No DingTalk call."""
+    scope = actor_scope()
+    if not scope:
+        return
+    from dashboard.chats.models import Chat
+    from dashboard.extensions import db
+
+    query = db.select(Chat)
+    if chatid:
+        query = query.where(Chat.chatid == chatid)
+    elif open_conversation_id:
+        query = query.where(Chat.open_conversation_id == open_conversation_id)
+    else:
+        raise GroupOutOfScope()
+    chat = db.session.execute(query.limit(1)).scalar_one_or_none()
+    if chat is None or not chat.members:
+        raise GroupOutOfScope()
+    users_out, _depts, _all = outside_scope(scope, list(chat.members), [], False)
+    if users_out:
+        raise GroupOutOfScope(users_out)
+
+
 def send_visible(send, actor=None) -> bool:
     """Whether the actor may follow a send: unscoped, their own, or inside their scope."""
     actor = current_actor() if actor is None else actor
@@ -371,6 +469,8 @@ def init_app(app) -> None:
 
         from dashboard.audit import record
 
+        if isinstance(exc, NotYours):
+            return forbidden_response(request.endpoint or "-", exc.message)
         record("send.refused", object_type="endpoint", object_id=request.endpoint,
                outcome="denied", detail=exc.message)  # fmt: skip
         if request.path.startswith("/api/"):

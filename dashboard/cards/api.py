@@ -18,6 +18,7 @@ from dashboard.api.models import SCOPE_READ, SCOPE_SEND
 from dashboard.api.operation import CallContext, Operation
 from dashboard.api.replies import ApiReply, failure
 from dashboard.attempts import DONE
+from dashboard.auth import permissions
 from dashboard.cards import service
 from dashboard.cards.channel import card_msg
 from dashboard.notifications import sending
@@ -75,6 +76,8 @@ def card_send(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiReply:
 def card_update(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any]:
     if not a["cardParamMap"]:
         raise FieldError("cardParamMap不能为空")
+    task = service.card_task(a["outTrackId"])  # a sender updates its own sends' cards only
+    permissions.check_own(task.send.sender if task is not None else None, "card")
     return service.update_card(a["outTrackId"], a["cardParamMap"], user=ctx.principal.name)
 
 

@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from dashboard.attempts import record_call
+from dashboard.auth import permissions
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage
 from dashboard.dingtalk.v1.base import text_field
 from dashboard.dingtalk.v1.cards import card_param_map
@@ -57,7 +58,8 @@ def validate(msg: dict[str, Any]) -> None:
 
 def prepare(msg: dict[str, Any], userids, dept_ids, to_all) -> list[str]:
     validate(msg)
-    if msg.get(CID):
+    if msg.get(CID):  # a scoped sender: only a group whose members are all in scope
+        permissions.check_group_scope(open_conversation_id=msg[CID])
         return []
     people = expand_recipients(list(userids), list(dept_ids), bool(to_all))
     if not people:

@@ -27,6 +27,7 @@ from sqlalchemy import update
 
 from dashboard import attempts
 from dashboard.attempts import PENDING, record_call, utcnow
+from dashboard.auth import permissions
 from dashboard.chats.models import Chat, ChatMessage
 from dashboard.composer.recipients import parse_userids
 from dashboard.delivery.unconfigured import NOT_CONFIGURED, not_configured_text
@@ -190,6 +191,8 @@ def create_chat(
     """
     name, owner, members = check_chat(name=name, owner=owner, useridlist=useridlist)
     options = check_settings(settings)
+    # A sender limited to departments: every member inside them (OutOfScope otherwise)
+    permissions.check_send_scope(members, [], False)
     chat = Chat(
         name=name,
         owner=owner,
@@ -235,6 +238,8 @@ def queue_chat_message(*, chatid: str, msg: Mapping[str, Any], sender: str) -> C
         validate_msg(msg)
     except InvalidMessage as exc:
         raise ValidationError({exc.field: exc.reason}) from exc
+    # A sender limited to departments: only chats whose members are all inside them
+    permissions.check_group_scope(chatid=chatid)
     get_client()  # before anything is recorded
     record = ChatMessage(
         chatid=chatid,

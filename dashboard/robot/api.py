@@ -24,6 +24,7 @@ from dashboard.api.models import SCOPE_READ, SCOPE_SEND
 from dashboard.api.operation import CallContext, Operation
 from dashboard.api.replies import ApiReply, failure
 from dashboard.attempts import DONE
+from dashboard.auth import permissions
 from dashboard.dingtalk.v1.msgkeys import MSG_KEYS
 from dashboard.extensions import db
 from dashboard.notifications import results, sending
@@ -200,6 +201,7 @@ def robot_recall(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiRep
             return failure(
                 404, _("No robot send %(id)s was made through the API.", id=a["send_id"])
             )
+        permissions.check_own(send.sender)  # a sender recalls its own sends only
         attempts = sending.recall(send, ctx.principal.name)
         return {
             "send_id": send.id,
@@ -212,6 +214,7 @@ def robot_recall(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiRep
     own = {k: _task_of_key(k) for k in keys}
     if all(own.values()) and len({t.send_id for t in own.values()}) == 1:
         send = next(iter(own.values())).send  # the console's send: recalled on record
+        permissions.check_own(send.sender)
         sending.recall(send, ctx.principal.name)
         db.session.expire_all()
         tasks = [_task_of_key(k) for k in keys]
@@ -220,6 +223,7 @@ def robot_recall(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiRep
             "failedResult": {t.out_key: "not recalled" for t in tasks if not t.recalled_at},
             "send_id": send.id,
         }
+    permissions.check_own(None)  # keys the console did not send: admins and owners only
     return get_v1_client().robot.recall(keys)
 
 

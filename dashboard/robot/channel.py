@@ -25,6 +25,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from dashboard.attempts import record_call
+from dashboard.auth import permissions
 from dashboard.dingtalk.errors import DingTalkError, InvalidMessage, InvalidRequest
 from dashboard.dingtalk.v1.msgkeys import MSG_KEYS, msg_param_json
 from dashboard.dingtalk.v1.robot import READ, read_state, send_state
@@ -84,7 +85,8 @@ def expand_recipients(userids: list[str], dept_ids: list[int], to_all: bool) -> 
 
 def prepare(msg: dict[str, Any], userids, dept_ids, to_all) -> list[str]:
     validate(msg)
-    if msg.get(CID):
+    if msg.get(CID):  # a scoped sender: only a group whose members are all in scope
+        permissions.check_group_scope(open_conversation_id=msg[CID])
         return []  # one group message: the group is the recipient
     people = expand_recipients(list(userids), list(dept_ids), bool(to_all))
     if not people:
