@@ -59,7 +59,10 @@ def options():
     return jsonify(
         groups=rows,
         problem=problem,
-        strings={"group": _("Group"), "remove": _("Remove group %(name)s", name="{name}")},
+        strings={
+            "group": _("Recipient group"),
+            "remove": _("Remove group %(name)s", name="{name}"),
+        },
     )
 
 
