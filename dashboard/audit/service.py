@@ -59,6 +59,7 @@ ENDPOINT_ACTIONS: dict[str, tuple[str, str | None]] = {
     "robot.compose": ("robot.send", "robot"),
     "cards.compose": ("card.send", "send"),
     "cards.update": ("card.update", "send"),
+    "events.retry": ("event.retry", "event"),
 }
 #: Changing requests that change nothing worth a row (previews, the language, pushes).
 UNRECORDED = frozenset(
@@ -80,7 +81,19 @@ UNRECORDED = frozenset(
 )
 #: Where a form's "success" is a redirect, not a page again (its errors, its warnings).
 REDIRECT_MEANS_DONE = frozenset(
-    {"notifications.compose", "notifications.resend_unknown", "chats.new"}
+    {
+        "notifications.compose",
+        "notifications.resend_unknown",
+        "chats.new",
+        "chats.show",
+        "robot.compose",
+        "cards.compose",
+        "msgtemplates.new",
+        "msgtemplates.edit",
+        "groups.new",
+        "groups.edit",
+        "schedules.edit",
+    }
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ACTIONS = (
@@ -97,6 +110,11 @@ ACTIONS = (
     "chat.create",
     "chat.message",
     "schedule.create",
+    "schedule.update",
+    "schedule.pause",
+    "schedule.resume",
+    "schedule.delete",
+    "schedule.run_now",
     "schedule.change",
     "schedule.run",
     "robot.send",
@@ -111,10 +129,12 @@ ACTIONS = (
     "user.password",
     "user.disable",
     "user.enable",
+    "user.sessions_ended",
     "company.switch",
     "company.add",
     "company.refresh",
     "directory.refresh",
+    "event.retry",
     "settings.change",
     "forbidden",
 )
