@@ -131,8 +131,11 @@
           const chip = document.createElement("span");
           chip.className = "badge rounded-pill border d-inline-flex align-items-center picker-chip picker-chip-group text-bg-info";
           chip.dataset.groupId = option.value;
+          const icon = document.createElement("i");
+          icon.className = "bi bi-people me-1";
+          icon.setAttribute("aria-hidden", "true");
           const text = document.createElement("span");
-          text.textContent = "\u{1F465} " + option.textContent.trim();
+          text.textContent = option.textContent.trim();
           const remove = document.createElement("button");
           remove.type = "button";
           remove.className = "btn-close ms-1";
@@ -144,7 +147,7 @@
             setGroup(option.value, false);
             input.focus();
           });
-          chip.append(text, remove);
+          chip.append(icon, text, remove);
           chips.append(chip);
         });
       }
