@@ -77,6 +77,7 @@ def update(send_id: int):
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "danger")
+        _audit_failed(send_id, "invalid form")
         return redirect(url_for("notifications.detail", send_id=send_id))
     keys = {t.out_key for t in send.tasks if t.out_key}
     if form.out_track_id.data not in keys:
@@ -87,11 +88,21 @@ def update(send_id: int):
         )
     except InvalidMessage as exc:
         flash(exc.reason, "danger")
+        _audit_failed(send_id, str(exc.reason))
     except (NotConfigured, DingTalkError) as exc:
         flash(_("DingTalk did not update the card: %(error)s", error=exc), "danger")
+        _audit_failed(send_id, type(exc).__name__)
     else:
         flash(_("The card was updated."), "success")
     return redirect(url_for("notifications.detail", send_id=send_id))
+
+
+def _audit_failed(send_id: int, why: str) -> None:
+    """A card update that changed nothing: its row says so (the redirect looks like success)."""
+    from dashboard.audit import record
+
+    record("card.update", object_type="send", object_id=send_id, outcome="failure",
+           detail={"message": why})  # fmt: skip
 
 
 @bp.route("/callback", methods=["POST"])

@@ -93,3 +93,27 @@ def test_a_refused_send_is_recorded(app, sandbox):
     assert reply.status_code == 403
     assert db.session.execute(db.select(Send)).first() is None
     assert ("send.refused", "endpoint") in actions("send.")
+
+
+def test_a_card_update_that_changed_nothing_is_a_failure_row(app, client, auth, sandbox):
+    auth.login()
+    reply = client.post(
+        "/cards/compose",
+        data={"card_template_id": "sandbox-ack.schema", "card_params": "title=t",
+              "userid_list": "u0001"},
+    )  # fmt: skip
+    assert reply.status_code == 302, reply.text
+    send = db.session.execute(db.select(Send)).scalar_one()
+    track = send.tasks[0].out_key
+    assert client.post(f"/cards/{send.id}/update", data={"out_track_id": track}).status_code == 302
+    reply = client.post(
+        f"/cards/{send.id}/update", data={"out_track_id": track, "card_params": "title=done"}
+    )
+    assert reply.status_code == 302
+    rows = db.session.execute(
+        db.select(AuditEvent).filter_by(action="card.update").order_by(AuditEvent.id)
+    ).scalars()
+    assert [(e.outcome, e.object_id) for e in rows] == [
+        ("failure", str(send.id)),
+        ("success", str(send.id)),
+    ]
