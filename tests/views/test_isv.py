@@ -535,12 +535,14 @@ def test_composer_sends_for_the_selected_company(client, auth, isv_sandbox, sand
 
 
 def test_internal_mode_has_no_isv_pages(isv_config):
-    from dashboard import create_app
+    from tests.conftest import AuthActions, running_dashboard
 
-    config = isv_config(DINGTALK_SUITE_KEY=None)
-    app = create_app(config)
-    assert app.test_client().get("/isv/").status_code == 404
-    assert app.test_client().post("/isv/callback", json={}).status_code == 404
+    with running_dashboard(isv_config(DINGTALK_SUITE_KEY=None)) as app:
+        client = app.test_client()
+        assert client.get("/isv/").status_code == 302  # sign-in first, as for every page
+        AuthActions(client).login()
+        assert client.get("/isv/").status_code == 404
+        assert app.test_client().post("/isv/callback", json={}).status_code == 404
 
 
 @pytest.fixture
