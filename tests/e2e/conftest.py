@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.sandbox.isv import DEMO_CORP_A, DEMO_CORP_B
 from tests.conftest import _ServerThread
@@ -105,3 +106,12 @@ def sign_in(page, username: str = "admin", password: str = "admin-password") -> 
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_url("**/")
+
+
+def pick(page, textarea: str, query: str) -> None:
+    """Choose one suggestion in the directory picker that enhances `textarea`."""
+    box = page.locator(f"textarea[name={textarea}] + * input").first
+    box.fill(query)
+    option = page.locator("[role=option]").filter(has_text=query).first
+    expect(option).to_be_visible()
+    box.press("Enter")

@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from dashboard.sandbox.demo import build_company
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, pick
 
 COMPANY = build_company()
 USERIDS = sorted(COMPANY.users)
@@ -22,15 +22,6 @@ def sign_in(page) -> None:
     page.fill("input[name=password]", "admin-password")
     page.click("main button[type=submit]")
     page.wait_for_url("**/")
-
-
-def pick(page, textarea: str, query: str) -> None:
-    """Choose one suggestion in the directory picker that enhances `textarea`."""
-    box = page.locator(f"textarea[name={textarea}] + * input").first
-    box.fill(query)
-    option = page.locator("[role=option]").filter(has_text=query).first
-    expect(option).to_be_visible()
-    box.press("Enter")
 
 
 def test_compose_send_follow_and_recall(page, sandbox):

@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from dashboard.sandbox.v1.control import V1SandboxControl
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import pick, sign_in
 
 
 def test_robot_message_and_card_journey(page, app, live_app, sandbox):
@@ -30,7 +30,7 @@ def test_robot_message_and_card_journey(page, app, live_app, sandbox):
     expect(page.locator("#p_photoURL")).to_be_hidden()
     page.fill("#p_title", "本周发布")
     page.fill("#p_text", "## 发布\n- 周五上线")
-    page.fill("input[name=dept_id_list]", "2")
+    pick(page, "dept_id_list", "研发中心")
     page.click("#robot-send")
     page.wait_for_url(re.compile(r"/notifications/\d+$"))
     robot_url = page.url
