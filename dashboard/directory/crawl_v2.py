@@ -16,6 +16,7 @@ v2/user/list pages; v2/user/get for individually authorised people.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -53,6 +54,77 @@ def _as_classic_dept(raw: dict[str, Any]) -> dict[str, Any]:
         "parentid": raw.get("parent_id"),
         "order": raw.get("order"),
     }
+
+
+def _per_dept(items: Any, key: str) -> dict[int, Any]:
+    """``[{dept_id, <key>}]`` as ``{dept_id: value}`` (what ``orderInDepts`` held)."""
+    result: dict[int, Any] = {}
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("dept_id") is not None:
+            result[int(item["dept_id"])] = item.get(key)
+    return result
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return {}
+        return decoded if isinstance(decoded, dict) else {}
+    return {}
+
+
+def classic_user_detail(raw: dict[str, Any]) -> dict[str, Any]:
+    """A v2 user object (v2/user/get, or a v2/user/list item) in the classic user/get
+    field names the directory pages read. The one place v2 user fields are mapped."""
+    info = dict(_as_classic_user(raw))
+    info.update(
+        unionid=raw.get("unionid"),
+        avatar=raw.get("avatar"),
+        mobile=raw.get("mobile"),
+        tel=raw.get("telephone"),
+        jobnumber=raw.get("job_number"),
+        email=raw.get("email"),
+        orgEmail=raw.get("org_email"),
+        workPlace=raw.get("work_place"),
+        remark=raw.get("remark"),
+        hiredDate=raw.get("hired_date"),
+        isAdmin=raw.get("admin"),
+        isBoss=raw.get("boss"),
+        isSenior=raw.get("senior"),
+        isHide=raw.get("hide_mobile"),
+        managerUserId=raw.get("manager_userid"),
+        orderInDepts=_per_dept(raw.get("dept_order_list"), "order"),
+        isLeaderInDepts=_per_dept(raw.get("leader_in_dept"), "leader"),
+        extattr=_json_object(raw.get("extension")),
+        roles=[r for r in raw.get("role_list") or [] if isinstance(r, dict)],
+    )
+    if "leader" in raw:  # v2/user/list items: leader of the listed department
+        info["isLeader"] = raw.get("leader")
+    if "dept_order" in raw:
+        info["order"] = raw.get("dept_order")
+    return {key: value for key, value in info.items() if value is not None}
+
+
+def classic_dept_detail(raw: dict[str, Any]) -> dict[str, Any]:
+    """A v2 department object (v2/department/get or a listsub item) in the classic
+    department/get field names (arrays where the classic call had ``|``-strings)."""
+    info = dict(_as_classic_dept(raw))
+    info.update(
+        sourceIdentifier=raw.get("source_identifier"),
+        deptGroupChatId=raw.get("dept_group_chat_id"),
+        orgDeptOwner=raw.get("org_dept_owner"),
+        deptManagerUseridList=raw.get("dept_manager_userid_list"),
+        createDeptGroup=raw.get("create_dept_group"),
+        autoAddUser=raw.get("auto_add_user"),
+        groupContainSubDept=raw.get("group_contain_sub_dept"),
+        deptHiding=raw.get("hide_dept"),
+        outerDept=raw.get("outer_dept"),
+    )
+    return {key: value for key, value in info.items() if value is not None}
 
 
 class _Pacer:

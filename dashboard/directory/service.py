@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from dashboard.dingtalk.errors import NotFound, PermissionDenied
+from dashboard.directory.crawl_v2 import classic_dept_detail, classic_user_detail
 from dashboard.directory.parsing import (
     ms_to_date,
     parse_dept_ids,
@@ -31,7 +33,7 @@ from dashboard.directory.snapshot import (
 )
 from dashboard.services.dingtalk import get_client, isv_mode
 
-MEMBERS_PAGE_SIZE = 50  # user/listbypage allows at most 100
+MEMBERS_PAGE_SIZE = 50  # user/listbypage and v2/user/list allow at most 100
 
 
 class OutOfScope(Exception):
@@ -41,6 +43,26 @@ class OutOfScope(Exception):
 def dingtalk_lang() -> str:
     """The `lang` DingTalk should answer in, following the UI language."""
     return "en_US" if str(get_locale() or "zh").startswith("en") else "zh_CN"
+
+
+def use_v2() -> bool:
+    """Whether the pages read through Contacts v2 (DIRECTORY_CONTACTS_API, default "v2")."""
+    cfg = current_app.config if has_app_context() else {}
+    return str(cfg.get("DIRECTORY_CONTACTS_API", "v2")).strip().lower() != "classic"
+
+
+def _get_department(dept_id: int, lang: str) -> dict[str, Any]:
+    """department/get, or v2/department/get in the classic field names."""
+    client = get_client()
+    if use_v2():
+        return _call(
+            "dept-v2",
+            (dept_id, lang),
+            lambda: classic_dept_detail(client.contacts_v2.get_department(dept_id, language=lang)),
+        )
+    return _call(
+        "dept", (dept_id, lang), lambda: client.departments.get_department(dept_id, lang=lang)
+    )
 
 
 def _call(kind: str, ident: Any, fetch):
@@ -123,6 +145,8 @@ def tree_children(dept_id: int) -> list[TreeNode]:
     client = get_client()
     lang = dingtalk_lang()
     snapshot = get_snapshot(build_if_missing=False)
+    if use_v2():
+        return _tree_children_v2(dept_id, lang, snapshot)
     if not isv_mode():
         listing = _call(
             "tree",
@@ -148,6 +172,32 @@ def tree_children(dept_id: int) -> list[TreeNode]:
             has_children: bool | None = bool(ids.get("sub_dept_id_list"))
         except OutOfScope:
             has_children = None
+        nodes.append(_node(row, has_children, snapshot))
+    return nodes
+
+
+def _tree_children_v2(
+    dept_id: int, lang: str, snapshot: DirectorySnapshot | None
+) -> list[TreeNode]:
+    """v2/department/listsub (one level, internal and ISV apps alike); whether a child
+    has children from the snapshot when it knows the child, else v2/department/listsubid."""
+    api = get_client().contacts_v2
+    rows = _call(
+        "tree-v2", (dept_id, lang), lambda: api.list_sub_departments(dept_id, language=lang)
+    )
+    nodes = []
+    for raw in rows:
+        row = classic_dept_detail(raw)
+        child = int(row["id"])
+        has_children: bool | None
+        if snapshot is not None and child in snapshot.departments:
+            has_children = bool(snapshot.children(child))
+        else:
+            try:
+                ids = _call("tree-ids-v2", child, lambda c=child: api.list_sub_department_ids(c))
+                has_children = bool(ids)
+            except OutOfScope:
+                has_children = None
         nodes.append(_node(row, has_children, snapshot))
     return nodes
 
@@ -179,18 +229,13 @@ class TreeTop:
 def tree_top() -> TreeTop:
     """The starting departments (department/get) with their first level opened."""
     lang = dingtalk_lang()
-    client = get_client()
     scope = read_scope()
     starts = [ROOT_DEPT_ID] if scope.whole_org or not scope.dept_ids else scope.dept_ids
     snapshot = get_snapshot(build_if_missing=False)
     items = []
     for dept_id in starts:
         try:
-            info = _call(
-                "dept",
-                (dept_id, lang),
-                lambda d=dept_id: client.departments.get_department(d, lang=lang),
-            )
+            info = _get_department(dept_id, lang)
             children = tree_children(dept_id)
         except (OutOfScope, NotFound):
             continue
@@ -229,41 +274,17 @@ class DepartmentPage:
 
 
 def read_department(dept_id: int, page: int = 1) -> DepartmentPage:
-    """department/get, list_parent_depts_by_dept, department/list, user/getDeptMember, user/listbypage.
+    """The department, its parents, sub-departments and one page of its members.
 
-    Raises NotFound (60003) and OutOfScope (60011).
+    v2 (DIRECTORY_CONTACTS_API): v2/department/get, v2/department/listparentbydept,
+    v2/department/listsub, topapi/user/listid, v2/user/list (cursor paging). Classic:
+    department/get, list_parent_depts_by_dept, department/list, user/getDeptMember,
+    user/listbypage. Raises NotFound (60003) and OutOfScope (60011).
     """
-    client = get_client()
     lang = dingtalk_lang()
-    info = _call(
-        "dept", (dept_id, lang), lambda: client.departments.get_department(dept_id, lang=lang)
-    )
-    parents = _call(
-        "dept-parents", dept_id, lambda: client.departments.list_parent_ids_by_department(dept_id)
-    )
-    path = [d for d in reversed(parse_dept_ids(parents.get("parentIds"))) if d != dept_id]
-    subs = _call(
-        "dept-subs",
-        (dept_id, lang),
-        lambda: client.departments.list_departments(dept_id, lang=lang, fetch_child=False),
-    )
-    sub_departments = [
-        d for d in subs.get("department") or [] if int(d.get("parentid") or dept_id) == dept_id
-    ]
-    ids = _call(
-        "dept-member-ids", dept_id, lambda: client.users.list_department_member_ids(dept_id)
-    )
-    member_ids = parse_id_list(ids.get("userIds"))
-    pages = max(1, math.ceil(len(member_ids) / MEMBERS_PAGE_SIZE))
-    page = min(max(1, page), pages)
-    offset = (page - 1) * MEMBERS_PAGE_SIZE
-    listing = _call(
-        "dept-members",
-        (dept_id, page, lang),
-        lambda: client.users.list_department_members_page(
-            dept_id, offset, MEMBERS_PAGE_SIZE, lang=lang
-        ),
-    )
+    info = _get_department(dept_id, lang)
+    reader = _department_parts_v2 if use_v2() else _department_parts_classic
+    path, sub_departments, member_ids, page, pages, members = reader(dept_id, page, lang)
     flags = {
         key: bool(info.get(key))
         for key in (
@@ -281,12 +302,75 @@ def read_department(dept_id: int, page: int = 1) -> DepartmentPage:
         managers=parse_id_list(info.get("deptManagerUseridList")),
         sub_departments=sub_departments,
         member_ids=member_ids,
-        members=list(listing.get("userlist") or []),
+        members=members,
         page=page,
         pages=pages,
         flags=flags,
         total_members=_total_members(dept_id),
     )
+
+
+def _page_of(page: int, count: int) -> tuple[int, int]:
+    pages = max(1, math.ceil(count / MEMBERS_PAGE_SIZE))
+    return min(max(1, page), pages), pages
+
+
+def _department_parts_classic(dept_id: int, page: int, lang: str):
+    client = get_client()
+    parents = _call(
+        "dept-parents", dept_id, lambda: client.departments.list_parent_ids_by_department(dept_id)
+    )
+    path = [d for d in reversed(parse_dept_ids(parents.get("parentIds"))) if d != dept_id]
+    subs = _call(
+        "dept-subs",
+        (dept_id, lang),
+        lambda: client.departments.list_departments(dept_id, lang=lang, fetch_child=False),
+    )
+    sub_departments = [
+        d for d in subs.get("department") or [] if int(d.get("parentid") or dept_id) == dept_id
+    ]
+    ids = _call(
+        "dept-member-ids", dept_id, lambda: client.users.list_department_member_ids(dept_id)
+    )
+    member_ids = parse_id_list(ids.get("userIds"))
+    page, pages = _page_of(page, len(member_ids))
+    offset = (page - 1) * MEMBERS_PAGE_SIZE
+    listing = _call(
+        "dept-members",
+        (dept_id, page, lang),
+        lambda: client.users.list_department_members_page(
+            dept_id, offset, MEMBERS_PAGE_SIZE, lang=lang
+        ),
+    )
+    return path, sub_departments, member_ids, page, pages, list(listing.get("userlist") or [])
+
+
+def _department_parts_v2(dept_id: int, page: int, lang: str):
+    api = get_client().contacts_v2
+    parents = _call("dept-parents-v2", dept_id, lambda: api.list_parent_ids_by_department(dept_id))
+    path = [d for d in reversed(parents) if d != dept_id]
+    subs = _call(
+        "dept-subs-v2", (dept_id, lang), lambda: api.list_sub_departments(dept_id, language=lang)
+    )
+    sub_departments = [classic_dept_detail(d) for d in subs]
+    member_ids = _call("dept-member-ids-v2", dept_id, lambda: api.list_user_ids(dept_id))
+    page, pages = _page_of(page, len(member_ids))
+    # The cursor is DingTalk's to choose: follow next_cursor from the first page (each
+    # page cached on its own, so paging on costs one call a page).
+    cursor = 0
+    listing: dict[str, Any] = {}
+    for _number in range(page):
+        listing = _call(
+            "dept-members-v2",
+            (dept_id, cursor, lang),
+            lambda c=cursor: api.list_users_page(dept_id, c, MEMBERS_PAGE_SIZE, language=lang),
+        )
+        next_cursor = listing.get("next_cursor")
+        if not listing.get("has_more") or not isinstance(next_cursor, int) or next_cursor <= cursor:
+            break
+        cursor = next_cursor
+    members = [classic_user_detail(u) for u in listing.get("list") or []]
+    return path, sub_departments, member_ids, page, pages, members
 
 
 def _total_members(dept_id: int) -> int | None:
@@ -325,12 +409,24 @@ def read_user(userid: str) -> UserPage:
     """
     client = get_client()
     lang = dingtalk_lang()
-    info = _call("user", (userid, lang), lambda: client.users.get_user(userid, lang=lang))
-    try:
-        raw_paths = _call(
-            "user-paths", userid, lambda: client.departments.list_parent_paths_by_user(userid)
+    if use_v2():
+        api = client.contacts_v2
+        info = _call(
+            "user-v2",
+            (userid, lang),
+            lambda: classic_user_detail(api.get_user(userid, language=lang)),
         )
-        paths = [list(reversed(p)) for p in parse_parent_paths(raw_paths.get("department"))]
+    else:
+        info = _call("user", (userid, lang), lambda: client.users.get_user(userid, lang=lang))
+    try:
+        if use_v2():
+            raw = _call("user-paths-v2", userid, lambda: api.list_parent_paths_by_user(userid))
+            paths = [list(reversed(p)) for p in raw]
+        else:
+            raw_paths = _call(
+                "user-paths", userid, lambda: client.departments.list_parent_paths_by_user(userid)
+            )
+            paths = [list(reversed(p)) for p in parse_parent_paths(raw_paths.get("department"))]
     except OutOfScope:
         paths = []
     orders = parse_loose_map(info.get("orderInDepts"))

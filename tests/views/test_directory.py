@@ -349,3 +349,71 @@ def test_the_pickers_endpoints_say_choose_a_company_in_isv_mode_without_one(sign
         response = signed_in.get(path)
         assert response.status_code == 409, path
         assert response.get_json() == {"state": "no_company", "error": "请先在切换器中选择企业。"}
+
+
+CLASSIC_PATHS = (
+    "/department/get",
+    "/department/list",
+    "/department/list_ids",
+    "/department/list_parent_depts_by_dept",
+    "/department/list_parent_depts",
+    "/user/get",
+    "/user/listbypage",
+    "/user/getDeptMember",
+)
+V2_PATHS = (
+    "/topapi/v2/department/get",
+    "/topapi/v2/department/listsub",
+    "/topapi/v2/department/listparentbydept",
+    "/topapi/v2/department/listparentbyuser",
+    "/topapi/v2/user/get",
+    "/topapi/v2/user/list",
+    "/topapi/user/listid",
+)
+
+
+def _browse(client) -> dict[str, str]:
+    userid = COMPANY.members(5)[-1].userid
+    pages = {
+        path: text(client.get(path))
+        for path in (
+            "/departments/",
+            "/departments/5",
+            "/departments/5?page=2",
+            "/departments/8",
+            f"/users/{userid}",
+        )
+    }
+    return pages
+
+
+def _section(page: str, start: str, end: str) -> str:
+    part = page[page.index(start) :]
+    return re.sub(r"\s+", " ", part[: part.index(end)])
+
+
+@pytest.mark.parametrize("api", ["v2", "classic"])
+def test_pages_read_through_the_configured_contacts_api(app, signed_in, sandbox, api):
+    app.config["DIRECTORY_CONTACTS_API"] = api
+    before = dict(sandbox.stats()["calls"])
+    pages = _browse(signed_in)
+    calls = sandbox.stats()["calls"]
+    used = {p for p in (*CLASSIC_PATHS, *V2_PATHS) if calls.get(p, 0) > before.get(p, 0)}
+    expected = set(V2_PATHS if api == "v2" else CLASSIC_PATHS) - {"/department/list_ids"}
+    assert used == expected
+    members = COMPANY.members(5)
+    # page 2 of a department of more than 100 (v2: the second page's cursor followed)
+    second = _section(pages["/departments/5?page=2"], 'id="members"', "</table>")
+    assert f'href="/users/{members[50].userid}"' in second
+    assert f'href="/users/{members[49].userid}"' not in second
+
+
+def test_v2_and_classic_pages_show_the_same(app, signed_in):
+    seen = {}
+    for api in ("classic", "v2"):
+        app.config["DIRECTORY_CONTACTS_API"] = api
+        seen[api] = _browse(signed_in)
+    for path, page in seen["classic"].items():
+        other = seen["v2"][path]
+        body = _section(page, "<main", "</main>")
+        assert _section(other, "<main", "</main>") == body, path
