@@ -171,3 +171,19 @@ def test_a_template_and_a_group_are_rendered_and_resolved_at_each_run(api, clock
     ]
     assert [s.userids for s in sends] == [["u0001", "u0002"], ["u0003"]]
     assert sends[1].origin["template"]["id"] == template_id
+
+
+def test_a_sender_token_changes_only_its_own_schedules(api, client, make_token):
+    created = api("scheduleCreate", {"userid_list": "u0001", "msg": "Hi", "cron": "0 9 * * 1"})
+    schedule_id = created.get_json()["data"]["schedule_id"]
+    other = ApiCaller(client, make_token("sender"))
+    for operation in ("scheduleUpdate", "schedulePause", "scheduleResume", "scheduleDelete"):
+        body = {"schedule_id": schedule_id}
+        if operation == "scheduleUpdate":
+            body.update(msg="Changed", userid_list="u0002", cron="0 10 * * 1")
+        reply = other(operation, body)
+        assert reply.status_code == 403, (operation, reply.get_json())
+        assert reply.get_json()["success"] is False
+    assert db.session.get(Schedule, schedule_id).state == "active"  # nothing changed
+    assert other("scheduleGet", {"schedule_id": schedule_id}).status_code == 200  # may follow
+    assert api("schedulePause", {"schedule_id": schedule_id}).status_code == 200  # its own
