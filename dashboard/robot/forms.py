@@ -16,6 +16,7 @@ from wtforms.validators import Length, Optional
 
 from dashboard.dingtalk.v1.msgkeys import MSG_KEYS
 from dashboard.msgtemplates.composer import group_choices
+from dashboard.schedules.fields import ScheduleFields
 
 #: The catalogue's msgKeys as the composer offers them (reference §3.4).
 MSG_KEY_LABELS = {
@@ -47,7 +48,7 @@ def keys_using(param: str) -> list[str]:
     return [k for k, spec in MSG_KEYS.items() if param in (*spec.required, *spec.optional)]
 
 
-class RobotComposeForm(FlaskForm):
+class RobotComposeForm(ScheduleFields, FlaskForm):
     msg_key = SelectField(
         _l("Message type"),
         choices=[(k, v) for k, v in MSG_KEY_LABELS.items()],

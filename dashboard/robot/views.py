@@ -33,6 +33,10 @@ _FIELDS = {
 }
 
 
+class _NotSaved(Exception):
+    """The schedule was not saved: the reasons are on the form."""
+
+
 def check_params(form: RobotComposeForm, params: dict[str, str]) -> None:
     """Raise InvalidMessage when a required msgParam field is empty."""
     spec = MSG_KEYS.get(form.msg_key.data)
@@ -106,6 +110,14 @@ def compose():
             return redirect(url_for("notifications.detail", send_id=already.id))
         try:
             check_params(form, params)
+            if form.scheduling:  # "Schedule": saved (dashboard.schedules), not sent now
+                from dashboard.schedules.views import schedule_from_robot
+
+                cid = (form.open_conversation_id.data or "").strip() or None
+                saved = schedule_from_robot(form, robot_msg(form.msg_key.data, params, cid))
+                if saved is not None:
+                    return saved
+                raise _NotSaved
             recipients = robot_recipients(form, params)
             warnings, to_confirm = before_sending(recipients)
             if warnings and not form.confirm.data and request.form.get("send_anyway"):
@@ -126,6 +138,8 @@ def compose():
                 error = exc.reason
         except (NotConfigured, DingTalkError) as exc:
             error = str(exc)
+        except _NotSaved:
+            error = " ".join(form.form_errors) or None
         else:
             if send is not None:
                 flash(_("Robot message #%(id)s queued.", id=send.id), "success")
@@ -138,6 +152,7 @@ def compose():
         error=error,
         warnings=warnings,
         audience=to_confirm,
+        robot_schedule=True,
     )
 
 

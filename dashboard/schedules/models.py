@@ -34,6 +34,9 @@ ACTIVE, PAUSED, FINISHED, DELETED = "active", "paused", "finished", "deleted"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: Outcomes of a run.
 SENT, SKIPPED, FAILED, RUNNING = "sent", "skipped", "failed", "running"
+#: The channels a schedule sends through (``Send.channel``).
+WORK_NOTICE, ROBOT = "work_notice", "robot"
+CHANNELS = (WORK_NOTICE, ROBOT)
 
 
 def _split(value: str | None) -> list[str]:
@@ -53,6 +56,11 @@ class Schedule(db.Model):
     # ISV mode: the authorised company it sends for (None for an internal app).
     corpid: Mapped[str | None] = mapped_column(String(64), index=True)
     source: Mapped[str] = mapped_column(String(10), default="web")
+    #: How each run is sent: ``work_notice`` (asyncsend_v2) or ``robot`` (the robot's 1:1
+    #: batchSend, ``dashboard.robot.channel``; ``msg`` is then the robot's msgKey/msgParam).
+    channel: Mapped[str] = mapped_column(
+        String(20), default=WORK_NOTICE, server_default=WORK_NOTICE
+    )
     api_token_name: Mapped[str | None] = mapped_column(String(80))
 
     userid_list: Mapped[str] = mapped_column(Text, default="")

@@ -44,6 +44,7 @@ from dashboard.notifications.models import Send, utcnow
 from dashboard.schedules import recurrence
 from dashboard.schedules.models import (
     ACTIVE,
+    CHANNELS,
     DEFAULT_TIMEZONE,
     DELETED,
     FAILED,
@@ -51,11 +52,13 @@ from dashboard.schedules.models import (
     KINDS,
     ON_MISSED,
     PAUSED,
+    ROBOT,
     RUN_LATE,
     RUNNING,
     SENT,
     SKIP,
     SKIPPED,
+    WORK_NOTICE,
     Schedule,
     ScheduleRun,
 )
@@ -110,6 +113,8 @@ class ScheduleSpec:
     cron: str | None = None
     timezone: str = DEFAULT_TIMEZONE
     on_missed: str = RUN_LATE
+    #: ``work_notice`` or ``robot`` (``msg`` is then ``robot.channel.robot_msg``'s, 1:1 only).
+    channel: str = WORK_NOTICE
 
 
 def now() -> datetime:
@@ -133,8 +138,32 @@ def _hours(window: timedelta) -> str:
 # --- saving -----------------------------------------------------------------------------
 
 
+def _validate_msg(spec: ScheduleSpec) -> None:
+    """The message as its channel takes it (ScheduleError otherwise)."""
+    from dashboard.robot.channel import CID, validate
+
+    if spec.channel == ROBOT and spec.msg.get(CID):
+        raise ScheduleError(
+            "open_conversation_id",
+            _("A robot schedule sends to people (1:1); send to a group now instead."),
+        )
+    try:
+        if spec.channel == ROBOT:
+            validate(spec.msg)
+        else:
+            dtmsg.validate_msg(spec.msg)
+    except InvalidMessage as exc:
+        raise ScheduleError("msg", exc.reason) from None
+    except ValueError as exc:
+        raise ScheduleError("msg", str(exc)) from None
+
+
 def _apply(schedule: Schedule, spec: ScheduleSpec, at: datetime) -> None:
     """Validate ``spec`` and write it into ``schedule`` (ScheduleError on bad input)."""
+    if spec.channel not in CHANNELS:
+        raise ScheduleError("channel", _("channel must be work_notice or robot."))
+    if spec.channel == ROBOT and spec.template_id is not None:
+        raise ScheduleError("template_id", _("Message templates are for work notifications."))
     if spec.kind not in KINDS:
         raise ScheduleError("kind", _("Unknown recurrence %(kind)s.", kind=spec.kind))
     if spec.on_missed not in ON_MISSED:
@@ -161,12 +190,7 @@ def _apply(schedule: Schedule, spec: ScheduleSpec, at: datetime) -> None:
         spec.msg = template_msg
     if not spec.msg:
         raise ScheduleError("msg", _("Give a message or choose a template."))
-    try:
-        dtmsg.validate_msg(spec.msg)
-    except InvalidMessage as exc:
-        raise ScheduleError("msg", exc.reason) from None
-    except ValueError as exc:
-        raise ScheduleError("msg", str(exc)) from None
+    _validate_msg(spec)
 
     if spec.kind == "once":
         if spec.run_at is None:
@@ -187,6 +211,7 @@ def _apply(schedule: Schedule, spec: ScheduleSpec, at: datetime) -> None:
                 name = "monthday"
             raise ScheduleError(name, str(exc)) from None
 
+    schedule.channel = spec.channel
     schedule.userid_list = ",".join(userids)
     schedule.dept_id_list = ",".join(str(d) for d in dept_ids)
     schedule.to_all_user = bool(spec.to_all_user)
@@ -363,8 +388,8 @@ def repeat_warning(schedule: Schedule, at: datetime) -> str | None:
     dropped by DingTalk for the recipients who had the first. A daily text with
     ``{date}`` is new content every day: no warning.
     """
-    if not schedule.recurring or not schedule.cron:
-        return None
+    if not schedule.recurring or not schedule.cron or schedule.channel == ROBOT:
+        return None  # 143106 is the work notice's rule (the robot's are checked at each run)
     text = _message_text(schedule)
     window = duplicate_window()
     times = []
@@ -642,7 +667,7 @@ def execute_run(run: ScheduleRun) -> ScheduleRun:
 
 def _execute(run: ScheduleRun) -> ScheduleRun:
     from dashboard.notifications.sending import content_hash, send_work_notice
-    from dashboard.notifications.warnings import presend_warnings
+    from dashboard.notifications.warnings import presend_warnings, robot_presend_warnings
 
     schedule = run.schedule
     run_id, schedule_id = run.id, schedule.id
@@ -651,17 +676,28 @@ def _execute(run: ScheduleRun) -> ScheduleRun:
         prepared = prepare_run(schedule, run.due_at)
         msg, userids = prepared.msg, prepared.userid_list
         dept_ids, everyone = prepared.dept_id_list, prepared.to_all_user
-        warnings = presend_warnings(
-            msg=msg, userid_list=userids, dept_id_list=dept_ids, to_all_user=everyone
-        )
+        robot = schedule.channel == ROBOT
+        if robot:
+            warnings = robot_presend_warnings(msg=msg, userid_list=userids, dept_id_list=dept_ids)
+        else:
+            warnings = presend_warnings(
+                msg=msg, userid_list=userids, dept_id_list=dept_ids, to_all_user=everyone
+            )
         _check_author_scope(schedule, userids, dept_ids, everyone)
-        repeat = _repeat_of_last_run(schedule, run, content_hash(msg), userids, dept_ids, everyone)
+        repeat = None
+        if not robot:
+            digest = content_hash(msg)
+            repeat = _repeat_of_last_run(schedule, run, digest, userids, dept_ids, everyone)
         if repeat:
             warnings.append(repeat)
         run.warnings_json = json.dumps(warnings, ensure_ascii=False) if warnings else None
         db.session.commit()
+        kwargs = prepared.send_kwargs()
+        if robot:
+            kwargs.pop("personal_msgs", None)  # no per-recipient templates on the robot
         send = send_work_notice(
-            **prepared.send_kwargs(),
+            **kwargs,
+            channel=schedule.channel or WORK_NOTICE,
             sender=schedule.created_by,
             source=SCHEDULE_SOURCE,
             api_token_name=schedule.api_token_name,

@@ -208,6 +208,39 @@ def schedule_from_composer(form):
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
 
 
+def schedule_from_robot(form, msg: dict):
+    """The robot composer's "Schedule" (1:1 only): save it and redirect to it, or None
+    (the errors are on the form, or in ``form.form_errors``)."""
+    values = form.schedule_values()
+    if values is None:
+        return None
+    try:
+        spec = service.ScheduleSpec(
+            msg=msg,
+            channel="robot",
+            userid_list=parse_userids(form.userid_list.data),
+            dept_id_list=parse_dept_ids(form.dept_id_list.data),
+            group_ids=[int(g) for g in form.group_ids.data or []],
+            **values,
+        )
+    except ValueError as exc:
+        form.dept_id_list.errors = [*form.dept_id_list.errors, str(exc)]
+        return None
+    try:
+        schedule, warnings = service.create_schedule(spec, author=current_user.username)
+    except service.ScheduleError as exc:
+        _error_on_form(form, exc)
+        return None
+    except NoCompanySelected:
+        form.form_errors.append(_("Choose a company in the switcher first."))
+        return None
+    except OutOfScope as exc:
+        form.form_errors.append(exc.message)
+        return None
+    _flash_saved(schedule, warnings, created=True)
+    return redirect(url_for("schedules.detail", schedule_id=schedule.id))
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -261,6 +294,15 @@ def _form_data(schedule: Schedule) -> dict:
 @login_required
 def edit(schedule_id: int):
     schedule = _get(schedule_id)
+    if schedule.channel == "robot":  # its message is the robot composer's, not this form's
+        flash(
+            _(
+                "A robot schedule is not edited here: pause or delete it, and schedule "
+                "the changed message from the robot composer."
+            ),
+            "info",
+        )
+        return redirect(url_for(".detail", schedule_id=schedule.id))
     if request.method == "GET":
         form = ScheduleForm(data=_form_data(schedule))
         return render_template("schedules/edit.html", form=form, schedule=schedule)
