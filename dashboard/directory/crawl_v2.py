@@ -36,7 +36,13 @@ DEFAULT_WORKERS = 3
 PAGE_SIZE = 100
 
 
-def _as_classic_user(raw: dict[str, Any]) -> dict[str, Any]:
+def configured_v2() -> bool:
+    """Whether DIRECTORY_CONTACTS_API says "v2" (the default) rather than "classic"."""
+    cfg = current_app.config if has_app_context() else {}
+    return str(cfg.get("DIRECTORY_CONTACTS_API", "v2")).strip().lower() != "classic"
+
+
+def snapshot_user_fields(raw: dict[str, Any]) -> dict[str, Any]:
     """A v2 user (``title``, ``dept_id_list``) in the fields ``_merge_person`` reads."""
     return {
         "userid": raw.get("userid"),
@@ -47,7 +53,7 @@ def _as_classic_user(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _as_classic_dept(raw: dict[str, Any]) -> dict[str, Any]:
+def snapshot_dept_fields(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": raw.get("dept_id"),
         "name": raw.get("name"),
@@ -80,7 +86,7 @@ def _json_object(value: Any) -> dict[str, Any]:
 def classic_user_detail(raw: dict[str, Any]) -> dict[str, Any]:
     """A v2 user object (v2/user/get, or a v2/user/list item) in the classic user/get
     field names the directory pages read. The one place v2 user fields are mapped."""
-    info = dict(_as_classic_user(raw))
+    info = dict(snapshot_user_fields(raw))
     info.update(
         unionid=raw.get("unionid"),
         avatar=raw.get("avatar"),
@@ -112,7 +118,7 @@ def classic_user_detail(raw: dict[str, Any]) -> dict[str, Any]:
 def classic_dept_detail(raw: dict[str, Any]) -> dict[str, Any]:
     """A v2 department object (v2/department/get or a listsub item) in the classic
     department/get field names (arrays where the classic call had ``|``-strings)."""
-    info = dict(_as_classic_dept(raw))
+    info = dict(snapshot_dept_fields(raw))
     info.update(
         sourceIdentifier=raw.get("source_identifier"),
         deptGroupChatId=raw.get("dept_group_chat_id"),
@@ -244,7 +250,7 @@ def crawl_v2(client: DingTalkClient, *, workers: int = DEFAULT_WORKERS):
             if top in raw_depts:
                 continue
             try:
-                raw_depts[top] = _as_classic_dept(api.get_department(top))
+                raw_depts[top] = snapshot_dept_fields(api.get_department(top))
             except (PermissionDenied, NotFound):
                 unreachable.append(top)
                 continue
@@ -271,7 +277,7 @@ def crawl_v2(client: DingTalkClient, *, workers: int = DEFAULT_WORKERS):
                         child = int(raw["dept_id"])
                         kids.append(child)
                         if child not in raw_depts:
-                            raw_depts[child] = _as_classic_dept(raw)
+                            raw_depts[child] = snapshot_dept_fields(raw)
                             pools.submit("get", get_english, child)
                             found(child)
                     children[dept_id] = kids
@@ -302,12 +308,12 @@ def crawl_v2(client: DingTalkClient, *, workers: int = DEFAULT_WORKERS):
     people: dict[str, dict[str, Any]] = {}
     for dept_id in order:
         for raw in members.get(dept_id, []):
-            _merge_person(people, _as_classic_user(raw), dept_id)
+            _merge_person(people, snapshot_user_fields(raw), dept_id)
     for userid in authed_users:
         if userid in people:
             continue
         try:
-            _merge_person(people, _as_classic_user(api.get_user(userid)), None)
+            _merge_person(people, snapshot_user_fields(api.get_user(userid)), None)
         except (PermissionDenied, NotFound):
             continue
 

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from dashboard.dingtalk.errors import NotFound, PermissionDenied
-from dashboard.directory.crawl_v2 import classic_dept_detail, classic_user_detail
+from dashboard.directory.crawl_v2 import (
+    classic_dept_detail,
+    classic_user_detail,
+    configured_v2,
+)
 from dashboard.directory.parsing import (
     ms_to_date,
     parse_dept_ids,
@@ -47,8 +50,7 @@ def dingtalk_lang() -> str:
 
 def use_v2() -> bool:
     """Whether the pages read through Contacts v2 (DIRECTORY_CONTACTS_API, default "v2")."""
-    cfg = current_app.config if has_app_context() else {}
-    return str(cfg.get("DIRECTORY_CONTACTS_API", "v2")).strip().lower() != "classic"
+    return configured_v2()
 
 
 def _get_department(dept_id: int, lang: str) -> dict[str, Any]:

@@ -446,7 +446,8 @@ def patch_snapshot(
     removed_departments: Iterable[int] = (),
 ) -> dict[str, list] | None:
     """Patch the cached snapshot in place of a full refresh: each changed person or
-    department is read again (user/get, department/get), one DingTalk no longer knows
+    department is read again (v2/user/get and v2/department/get, or user/get and
+    department/get under DIRECTORY_CONTACTS_API=classic), one DingTalk no longer knows
     is dropped, and the removed ones are dropped. Keeps the snapshot's age; None (and no
     call) when there is no snapshot, as the next crawl reads everything anyway.
 
@@ -455,20 +456,41 @@ def patch_snapshot(
     snapshot = _load_cached()
     if snapshot is None:
         return None
+    from dashboard.directory.crawl_v2 import (
+        configured_v2,
+        snapshot_dept_fields,
+        snapshot_user_fields,
+    )
+
     client = get_client()
+    if configured_v2():  # v2/user/get, v2/department/get, mapped as the v2 crawl maps them
+
+        def get_user(userid):
+            return snapshot_user_fields(client.contacts_v2.get_user(userid))
+
+        def get_dept(dept_id, lang=None):
+            return snapshot_dept_fields(client.contacts_v2.get_department(dept_id, language=lang))
+    else:
+
+        def get_user(userid):
+            return client.users.get_user(userid)
+
+        def get_dept(dept_id, lang=None):
+            return client.departments.get_department(dept_id, **({"lang": lang} if lang else {}))
+
     depts = dict(snapshot.departments)
     people = dict(snapshot.users)
     updated: list[str] = []
     removed: list[str] = []
     for dept_id in departments:
         try:
-            raw = client.departments.get_department(dept_id)
+            raw = get_dept(dept_id)
         except NotFound:
             removed_departments = [*removed_departments, dept_id]
             continue
         entry = _dept_entry(raw, (depts.get(dept_id) or DeptEntry(dept_id, "", None)).order)
         try:
-            english = _name(client.departments.get_department(dept_id, lang="en_US"))
+            english = _name(get_dept(dept_id, "en_US"))
         except (PermissionDenied, NotFound):
             english = ""
         depts[entry.id] = replace(entry, name_en=english) if english else entry
@@ -478,7 +500,7 @@ def patch_snapshot(
             removed.append(f"dept:{dept_id}")
     for userid in users:
         try:
-            entry = _user_entry(client.users.get_user(userid))
+            entry = _user_entry(get_user(userid))
         except NotFound:
             entry = None
         if entry is None or not (set(entry.departments) & set(depts)):

@@ -184,3 +184,38 @@ def test_isv_contact_events_patch_the_snapshot_of_their_company(make_isv_app, st
     assert outcome == "done", row.detail
     assert hired in snapshot_of(DEMO_CORP_A).users
     assert snapshot_of(DEMO_CORP_B).users.keys() == before_b.users.keys()
+
+
+@pytest.mark.parametrize(
+    ("api", "user_path", "dept_path"),
+    [
+        ("v2", "/topapi/v2/user/get", "/topapi/v2/department/get"),
+        ("classic", "/user/get", "/department/get"),
+    ],
+)
+def test_the_patch_reads_through_the_configured_contacts_api(
+    app, stream, sandbox, api, user_path, dept_path
+):
+    app.config["DIRECTORY_CONTACTS_API"] = api
+    snap.get_snapshot()
+    dept = stream.create_department("新部门")["deptId"]
+    hired = stream.hire("新同事", [dept], userid="newhire02")["userid"]
+    before = dict(sandbox.stats()["calls"])
+    assert handle("ev-d", "org_dept_create", {"deptId": [dept]})[0] == "done"
+    assert handle("ev-u", "user_add_org", {"userId": [hired]})[0] == "done"
+    calls = sandbox.stats()["calls"]
+    used = {
+        path: calls.get(path, 0) - before.get(path, 0)
+        for path in ("/topapi/v2/user/get", "/topapi/v2/department/get", "/user/get")
+        + ("/department/get",)
+    }
+    assert used == {
+        path: (2 if path == dept_path else 1 if path == user_path else 0) for path in used
+    }  # the department in both languages, the person once
+    after = snap.get_snapshot()
+    assert after.departments[dept].name == "新部门"
+    assert after.users[hired].departments == (dept,) and after.users[hired].name == "新同事"
+
+    stream.leave(hired)
+    outcome, row = handle("ev-l", "user_modify_org", {"userId": [hired]})
+    assert outcome == "done" and hired not in snap.get_snapshot().users
