@@ -209,3 +209,43 @@ def test_suite_ticket_over_stream_without_a_callback_url(
         out = process.output()
         assert "endpoint is" in out, out  # the SDK's line, without the connection's ticket
         assert "'ticket'" not in out and "StreamSuiteTicket42" not in out
+
+
+def test_a_card_button_press_over_stream_is_recorded_on_the_send(
+    sandbox, stream, tmp_path, events_process
+):
+    from dashboard.cards.models import CardResponse
+    from dashboard.notifications.models import Send
+
+    config = shared_config(sandbox, tmp_path)
+    config.pop("DASHBOARD_PUBLIC_URL", None)  # no HTTP callback: the card goes out STREAM
+    with running_dashboard(config) as app:
+        client = app.test_client()
+        client.post("/login", data={"username": "admin", "password": "admin-password"})
+        reply = client.post(
+            "/cards/compose",
+            data={
+                "card_template_id": "sandbox-ack.schema",
+                "card_params": "title=请确认",
+                "userid_list": "manager01",
+            },
+        )
+        assert reply.status_code == 302, reply.text
+        send = db.session.execute(db.select(Send)).scalar_one()
+        track = send.tasks[0].out_key
+        assert stream.card(track)["callbackType"] == "STREAM"
+
+        process = events_process(config)
+        connected(stream, process, sandbox.app_key)
+        press = stream.press(track, "manager01", "confirm")
+        until(lambda: db.session.query(CardResponse).count() == 1, what="the press recorded")
+        assert db.session.execute(db.select(CardResponse)).scalar_one().action == "confirm"
+        page = client.get(reply.headers["Location"]).get_data(as_text=True)
+        assert "card-responses" in page and "confirm" in page and "陈立新" in page, press
+        row = db.session.execute(
+            db.select(StreamEvent).filter_by(event_type="card_callback")
+        ).scalar_one_or_none()
+        assert row is not None and row.outcome == "done", [
+            (r.event_type, r.outcome) for r in db.session.query(StreamEvent).all()
+        ]
+        assert process.stop() == 0, process.output()
