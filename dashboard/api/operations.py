@@ -77,9 +77,9 @@ def _send_status(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiRep
     send = sends.find_api_send(a["send_id"])
     if send is None:
         return failure(404, _("No send %(id)s was made through the API.", id=a["send_id"]))
-    from dashboard.notifications.results import refresh_progress
+    from dashboard.notifications.results import progress_for_poll
 
-    refresh_progress(send)  # a finished send says whom it reached (failed / partial)
+    progress_for_poll(send)  # a finished send says whom it reached (failed / partial)
     return sends.send_status(send)
 
 
@@ -461,11 +461,11 @@ CLASSIC_OPERATIONS: tuple[Operation, ...] = (
 #: (a tuple of `Operation`): schedules, templates, robot messages, audit, ...
 AREA_MODULES: tuple[str, ...] = (
     "dashboard.audit.api",
+    "dashboard.schedules.api",
     "dashboard.msgtemplates.api",
     "dashboard.groups.api",
     "dashboard.robot.api",
     "dashboard.cards.api",
-    "dashboard.schedules.api",
 )
 
 OPERATION_LIST = CLASSIC_OPERATIONS + tuple(

@@ -53,6 +53,20 @@ def deliver_chat_message(message_id: int):
     return deliver_message(message_id)
 
 
+@task
+def refresh_send_progress(send_id: int):
+    """Ask DingTalk for the progress of the send's unfinished tasks, and settle it
+    (``dashboard.notifications.results.refresh_progress``): a poll of a large send
+    leaves this to the queue rather than waiting for DingTalk's budget itself."""
+    from dashboard.notifications.models import Send
+    from dashboard.notifications.results import refresh_progress
+
+    send = db.session.get(Send, send_id)
+    if send is not None:
+        refresh_progress(send)
+    return send_id
+
+
 @task(task_base=PeriodicTask, validate_datetime=lambda self, timestamp: _EVERY_MINUTE(timestamp))
 def fire_schedules():
     """Fire the schedules that are due (``dashboard.schedules.service.fire_due``).

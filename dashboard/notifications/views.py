@@ -400,7 +400,7 @@ def delivery_text(counts: dict, send: Send | None = None) -> str:
 @login_required
 def status(send_id: int):
     """Progress of a send for the detail page's and the history's pollers."""
-    send = results.refresh_progress(_get_send(send_id))
+    send = results.progress_for_poll(_get_send(send_id))
     unsettled = sending.is_unsettled(send)
     counts = pace.delivery_counts(send)
     return jsonify(

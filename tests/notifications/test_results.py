@@ -86,3 +86,31 @@ def test_a_settled_send_summarises_its_first_failed_batch():
     )
     settle_after_send(send)
     assert (send.errcode, send.errmsg, send.reason) == (None, "POST ...: HTTP 500", "unreachable")
+
+
+def test_a_poll_of_a_large_send_leaves_its_progress_to_the_queue(app, sandbox, monkeypatch):
+    """A poll asks DingTalk inline for a few tasks only; more go to the queue, once."""
+    from dashboard.delivery import tasks
+    from dashboard.extensions import cache, db
+    from dashboard.notifications.results import INLINE_PROGRESS_TASKS, progress_for_poll
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.refresh_send_progress, "enqueue", queued.append)
+    app.config["DELIVERY_IMMEDIATE"] = False
+    many = send_of(*(task(task_id=n + 1, batch_no=n) for n in range(INLINE_PROGRESS_TASKS + 1)))
+    few = send_of(*(task(task_id=n + 100, batch_no=n) for n in range(INLINE_PROGRESS_TASKS)))
+    many.state = few.state = "submitted"
+    db.session.add_all([many, few])
+    db.session.commit()
+    cache.delete(f"progress-refresh:{many.id}")
+    before = sandbox.stats()["calls"].get("/topapi/message/corpconversation/getsendprogress", 0)
+
+    progress_for_poll(many)
+    progress_for_poll(many)  # polled again before the queue got to it: not queued twice
+    assert queued == [many.id]
+    calls = sandbox.stats()["calls"].get("/topapi/message/corpconversation/getsendprogress", 0)
+    assert calls == before  # the poll itself asked DingTalk nothing
+
+    progress_for_poll(few)  # a few tasks: asked at once
+    calls = sandbox.stats()["calls"].get("/topapi/message/corpconversation/getsendprogress", 0)
+    assert calls == before + INLINE_PROGRESS_TASKS and queued == [many.id]
