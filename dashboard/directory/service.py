@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from dashboard.dingtalk.errors import NotFound, PermissionDenied
+from dashboard.dingtalk.errors import InvalidMessage, NotFound, PermissionDenied
 from dashboard.directory.crawl_v2 import (
     classic_dept_detail,
     classic_user_detail,
@@ -73,6 +73,8 @@ def _call(kind: str, ident: Any, fetch):
         return cached_answer(kind, ident, fetch)
     except PermissionDenied as exc:
         raise OutOfScope(str(ident)) from exc
+    except InvalidMessage as exc:  # v2 checks ids before sending (dept_id >= 1, userid <= 64)
+        raise NotFound(str(exc)) from exc
 
 
 # --- overview ------------------------------------------------------------------------

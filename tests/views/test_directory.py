@@ -417,3 +417,11 @@ def test_v2_and_classic_pages_show_the_same(app, signed_in):
         other = seen["v2"][path]
         body = _section(page, "<main", "</main>")
         assert _section(other, "<main", "</main>") == body, path
+
+
+@pytest.mark.parametrize(
+    "path", ["/departments/0", "/departments/0/children", "/users/" + "u" * 65]
+)
+def test_ids_v2_refuses_before_sending_are_not_found(signed_in, path):
+    response = signed_in.get(path)
+    assert response.status_code == 404
