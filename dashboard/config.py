@@ -78,11 +78,9 @@ class Config:
     # Callbacks whose signed timestamp is further from now than this are refused (replays).
     DINGTALK_CALLBACK_MAX_AGE = _env_int("DINGTALK_CALLBACK_MAX_AGE", 3600)
 
-    # The v1.0 host (robot messages, interactive cards, v1.0 groups: shared/dingtalk-v1.md);
-    # DINGTALK_V1_BASE (the sign-in's name for the same host) is taken when this is unset.
-    DINGTALK_API_V1_BASE = _env(
-        "DINGTALK_API_V1_BASE", _env("DINGTALK_V1_BASE", "https://api.dingtalk.com")
-    )
+    # The v1.0 host (robot messages, interactive cards, v1.0 groups, DingTalk sign-in, the
+    # Stream gateway: shared/dingtalk-v1.md).
+    DINGTALK_API_V1_BASE = _env("DINGTALK_API_V1_BASE", "https://api.dingtalk.com")
     # The robot's robotCode; unset: the app key (an internal app's robot, §0.2). An ISV
     # suite's robot code is not documented: set it.
     DINGTALK_ROBOT_CODE = _env("DINGTALK_ROBOT_CODE")

@@ -8,4 +8,12 @@ from .departments import DepartmentAPI
 from .users import UserAPI
 from .work_notices import WorkNoticeAPI
 
-__all__ = ["AuthAPI", "BaseAPI", "ChatAPI", "ContactsV2API", "DepartmentAPI", "UserAPI", "WorkNoticeAPI"]
+__all__ = [
+    "AuthAPI",
+    "BaseAPI",
+    "ChatAPI",
+    "ContactsV2API",
+    "DepartmentAPI",
+    "UserAPI",
+    "WorkNoticeAPI",
+]
