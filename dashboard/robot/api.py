@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -27,6 +28,7 @@ from dashboard.attempts import DONE
 from dashboard.auth import permissions
 from dashboard.dingtalk.v1.msgkeys import MSG_KEYS
 from dashboard.extensions import db
+from dashboard.groups.api import GROUP_IDS
 from dashboard.notifications import results, sending
 from dashboard.notifications.models import Send, SendTask
 from dashboard.robot.channel import CID, robot_msg
@@ -82,7 +84,7 @@ KEYS = Field("processQueryKeys", "idlist", None, _l("Several processQueryKeys (a
 
 
 def _require_people(values: Mapping[str, Any]) -> None:
-    lists = ("userIds", "userid_list", "dept_id_list")
+    lists = ("userIds", "userid_list", "dept_id_list", "group_ids")
     if all(is_missing(values.get(k)) for k in lists) and values.get("to_all_user") not in (
         True, "true", 1, "1"
     ):  # fmt: skip
@@ -118,11 +120,22 @@ def _sent_reply(send: Send) -> dict[str, Any] | ApiReply:
 
 
 def robot_send(ctx: CallContext, a: dict[str, Any]) -> dict[str, Any] | ApiReply:
+    from dashboard.groups.service import GroupError
+    from dashboard.msgtemplates.sends import prepare_send
+
+    try:  # recipient groups resolved now, recorded in the send's origin (as asyncsend_v2)
+        prepared = prepare_send(
+            msg=robot_msg(a["msgKey"], a["msgParam"]),
+            userid_list=list(a["userIds"] or []) + list(a["userid_list"] or []),
+            dept_id_list=[int(d) for d in a["dept_id_list"] or []],
+            to_all_user=bool(a["to_all_user"]),
+            group_ids=[int(g) for g in a["group_ids"] or []],
+            when=datetime.now(UTC),
+        )
+    except GroupError as exc:
+        raise FieldError(str(exc)) from None
     send = sending.send_work_notice(
-        msg=robot_msg(a["msgKey"], a["msgParam"]),
-        userid_list=list(a["userIds"] or []) + list(a["userid_list"] or []),
-        dept_id_list=[int(d) for d in a["dept_id_list"] or []],
-        to_all_user=bool(a["to_all_user"]),
+        **prepared.send_kwargs(),
         sender=ctx.principal.name,
         source=API_SOURCE,
         api_token_name=ctx.principal.name,
@@ -252,7 +265,7 @@ OPERATIONS = (
         "POST /v1.0/robot/oToMessages/batchSend",
         SCOPE_SEND,
         robot_send,
-        (USER_IDS, MSG_KEY, MSG_PARAM, USERID_LIST, DEPT_ID_LIST, TO_ALL_USER),
+        (USER_IDS, MSG_KEY, MSG_PARAM, USERID_LIST, DEPT_ID_LIST, TO_ALL_USER, GROUP_IDS),
         requires=lambda v: (
             _require_people(v),
             _require_one("msgKey")(v),

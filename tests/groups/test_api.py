@@ -55,3 +55,17 @@ def test_unknown_group_is_a_400(api, sandbox):
     assert reply.status_code == 400 and "7" in reply.get_json()["msg"]
     reply = api("asyncsend_v2", {"group_ids": "x", "msg": "hello"})
     assert reply.status_code == 400
+
+
+def test_robot_send_takes_group_ids_too(api, group, sandbox):
+    refresh_snapshot()
+    reply = api(
+        "robotSend",
+        {"group_ids": [group.id], "msgKey": "sampleText", "msgParam": {"content": "hi"}},
+    )
+    assert reply.status_code in (200, 202), reply.get_json()
+    send = db.session.execute(db.select(Send)).scalar_one()
+    assert send.channel == "robot" and "boss01" in send.userids and len(send.userids) == 5
+    assert send.origin["groups"][0]["people"] == send.userids
+    assert api("robotSend", {"group_ids": "7", "msgKey": "sampleText",
+                             "msgParam": {"content": "hi"}}).status_code == 400  # fmt: skip
