@@ -61,9 +61,12 @@ def refresh_send_progress(send_id: int):
     from dashboard.notifications.models import Send
     from dashboard.notifications.results import refresh_progress
 
-    send = db.session.get(Send, send_id)
-    if send is not None:
-        refresh_progress(send)
+    try:
+        send = db.session.get(Send, send_id)
+        if send is not None:
+            refresh_progress(send)
+    finally:  # the next poll may queue the next refresh
+        cache.delete(f"progress-refresh:{send_id}")
     return send_id
 
 

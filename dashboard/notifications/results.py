@@ -93,8 +93,9 @@ def refresh_progress(send: Send) -> Send:
 #: quarter second at 20 QPS); a send with more unfinished tasks is refreshed by the queue
 #: (each getsendprogress call waits for DingTalk's budget: 1,000 tasks take 50 s).
 INLINE_PROGRESS_TASKS = 5
-#: Seconds during which a queued refresh of the same send is not queued again.
-PROGRESS_REFRESH_SECONDS = 30
+#: A send's refresh is queued once at a time: the mark is cleared when the refresh ends
+#: (the next poll queues the next one), and runs out after this many seconds at most.
+PROGRESS_REFRESH_SECONDS = 120
 
 
 def progress_for_poll(send: Send) -> Send:

@@ -141,11 +141,14 @@ def test_sigkill_mid_send_resumes_after_restart_and_no_batch_goes_out_twice(
     assert [s for s, _ in batches].count("unknown") == 1, detail
     assert batches[interrupted[0]][0] == "unknown"  # given up, never re-sent
     assert [s for s, _ in batches].count("done") == USERS // BATCH - 1
-    # On the wire: each batch exactly once (the interrupted one included), each person once.
-    assert slow_sandbox.stats()["calls"][ASYNCSEND] == USERS // BATCH
+    # On the wire: every other batch exactly once, each person at most once. The
+    # interrupted batch may or may not have reached DingTalk before the kill (its start
+    # is committed before the request is written): that is what "unknown" means.
+    on_wire = slow_sandbox.stats()["calls"][ASYNCSEND]
+    assert on_wire in (USERS // BATCH - 1, USERS // BATCH)
     seen = sandbox_recipients(slow_sandbox, web, send_id)
-    assert set(seen) == set(userids())
     assert set(seen.values()) == {1}
+    assert set(seen) <= set(userids()) and len(seen) == on_wire * BATCH
 
 
 def test_sigterm_mid_send_finishes_the_call_then_the_rest_goes_out_after_restart(

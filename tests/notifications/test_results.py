@@ -114,3 +114,7 @@ def test_a_poll_of_a_large_send_leaves_its_progress_to_the_queue(app, sandbox, m
     progress_for_poll(few)  # a few tasks: asked at once
     calls = sandbox.stats()["calls"].get("/topapi/message/corpconversation/getsendprogress", 0)
     assert calls == before + INLINE_PROGRESS_TASKS and queued == [many.id]
+
+    tasks.refresh_send_progress(many.id)  # the queued refresh runs (here, inline) ...
+    progress_for_poll(many)  # ... so the next poll may queue the next one
+    assert queued == [many.id, many.id]
