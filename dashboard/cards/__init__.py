@@ -18,8 +18,15 @@ def card_helpers():
         rows = confirmations(send)
         for row in rows:
             row["name"] = display_user(row["user_id"])
+        pressed = {row["user_id"] for row in rows}
+        # A card to people: who has not pressed yet (a card in a group: its members are
+        # DingTalk's to know, so only the presses are listed).
+        waiting = [
+            {"user_id": u, "name": display_user(u)} for u in send.userids if u not in pressed
+        ]
         return {
             "confirmations": rows,
+            "waiting": waiting,
             "total": len(responses(send_id=send.id)),
             "callback": callback_url() is not None,
         }

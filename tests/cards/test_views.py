@@ -52,9 +52,13 @@ def test_a_card_to_people_registers_the_callback_and_records_presses(client, aut
     assert card["callbackType"] == "HTTP" and card["cardParamMap"]["amount"] == "1000"
     routes = v1.state()["routes"]
     assert routes[0]["callbackUrl"] == PUBLIC + "/cards/callback" and routes[0]["hasApiSecret"]
+    waiting = client.get(reply.headers["Location"]).text  # nobody pressed yet: both wait
+    assert 'id="card-waiting"' in waiting and "还有 2 人未按按钮" in waiting
     assert _press(client, track).status_code == 200
     assert _press(client, track, action="read").status_code == 200
     page = client.get(reply.headers["Location"])
+    assert "还有 1 人未按按钮" in page.text and 'me-1" data-userid="nosuchuser"' in page.text
+    assert 'me-1" data-userid="manager01"' not in page.text  # pressed: no longer waiting
     assert "陈立新" in page.text and "read" in page.text and "card-responses" in page.text
     assert 'id="recall-form"' not in page.text  # a card is updated, not recalled
     assert [r.action for r in CardResponse.query.all()] == ["confirm", "read"]
