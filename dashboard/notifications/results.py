@@ -224,7 +224,8 @@ READ_LOG = "console_read_log"
 def _read_log(task: SendTask, read: int) -> list[list[Any]]:
     log_ = list((task.result or {}).get(READ_LOG) or [])
     if not log_ or log_[-1][1] != read:
-        log_.append([utcnow().isoformat(timespec="seconds"), read])
+        # milliseconds: two fetches within one second are two points of the chart
+        log_.append([utcnow().isoformat(timespec="milliseconds"), read])
     return log_
 
 
