@@ -209,15 +209,7 @@ class _Pools:
 
 def crawl_v2(client: DingTalkClient, *, workers: int = DEFAULT_WORKERS):
     """Read the contact scope, its departments and their members through topapi/v2."""
-    from dashboard.directory.snapshot import (
-        DirectorySnapshot,
-        UserEntry,
-        _dept_entry,
-        _merge_person,
-        _name,
-        clock,
-        pinyin_keys,
-    )
+    from dashboard.directory.snapshot import _dept_entry, _merge_person, _name, assemble
 
     api = client.contacts_v2
     scopes = client.auth.get_scopes()
@@ -317,16 +309,4 @@ def crawl_v2(client: DingTalkClient, *, workers: int = DEFAULT_WORKERS):
         except (PermissionDenied, NotFound):
             continue
 
-    users = {}
-    for userid, raw in people.items():
-        full, initials = pinyin_keys(raw["name"])
-        users[userid] = UserEntry(
-            userid=userid,
-            name=raw["name"],
-            position=raw["position"],
-            departments=tuple(raw["departments"]),
-            active=raw["active"],
-            pinyin=full,
-            initials=initials,
-        )
-    return DirectorySnapshot(departments, users, clock(), tuple(dict.fromkeys(unreachable)))
+    return assemble(departments, people, unreachable)

@@ -314,6 +314,13 @@ def crawl(client: DingTalkClient, *, fetch_child: bool = True) -> DirectorySnaps
         except (PermissionDenied, NotFound):
             continue
 
+    return assemble(departments, people, unreachable)
+
+
+def assemble(
+    departments: dict[int, Any], people: dict[str, dict[str, Any]], unreachable: list[int]
+) -> DirectorySnapshot:
+    """The snapshot of crawled departments and people (classic or v2 crawl), built now."""
     users = {}
     for userid, raw in people.items():
         full, initials = pinyin_keys(raw["name"])

@@ -11,16 +11,17 @@ whose outcome is unknown.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import requests
 
+# One body encoding and one registry of token locks for both hosts (v1.0 keys are
+# prefixed v1:, so the two never share a lock).
+from ..client import _TOKEN_LOCKS, json_body
 from ..errors import (
     ApiError,
     HTTPStatusError,
@@ -56,28 +57,6 @@ JSON_CONTENT_TYPE = "application/json"
 DEFAULT_TOKEN_MARGIN = 300
 #: "System busy": retried at most this often, as the classic -1.
 SERVER_RETRIES = 3
-
-
-def json_body(body: Mapping[str, Any]) -> bytes:
-    """A body as the gateway takes it: compact UTF-8 JSON (no \\u escapes, no NaN)."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
-        "utf-8"
-    )
-
-
-class _ProcessLocks:
-    """Per-key thread locks shared by every v1.0 client of the process (single flight)."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-
-    def get(self, key: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
-
-
-_TOKEN_LOCKS = _ProcessLocks()
 
 
 class V1Transport:
